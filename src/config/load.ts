@@ -1,0 +1,63 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { envSchema, type Env } from './env.js';
+import { policySchema, type Policy } from './policy.js';
+
+export interface Config {
+  env: Env;
+  policy: Policy;
+}
+
+/** Thrown for any invalid setting; `problems` name the key and say what is wrong. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv): Config {
+  const envResult = envSchema.safeParse(environment);
+  if (!envResult.success) {
+    throw new ConfigError('the environment', describeIssues(envResult.error));
+  }
+  const env = envResult.data;
+  return { env, policy: loadPolicyFile(env.VULNBOT_CONFIG) };
+}
+
+export function loadPolicyFile(path: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError(path, [
+      `VULNBOT_CONFIG: cannot read the policy file (${code}); copy vulnbot.example.yml there`,
+    ]);
+  }
+  return parsePolicy(text, path);
+}
+
+export function parsePolicy(text: string, source = 'the policy file'): Policy {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(source, [`not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+  }
+  const result = policySchema.safeParse(raw ?? {});
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error));
+  return result.data;
+}
+
+function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
+    return `${key}: ${missing ? 'is required' : issue.message}`;
+  });
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const slackUserId = z
+  .string()
+  .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
+const slackChannelId = z
+  .string()
+  .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 30s, 15m, 12h or 14d` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const repoKey = z
+  .string()
+  .regex(/^(\*|[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)$/, 'must be "owner/name" or "*"');
+const workingHours = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'must look like 09:00-18:00')
+  .refine((text) => text.slice(0, 5) < text.slice(6), 'must start before it ends');
+
+/** The policy file (YAML). Every key named in the runtime contract is kept; durations are ms. */
+export const policySchema = z
+  .strictObject({
+    responseWindow: duration.default(14 * 86_400_000),
+    reminders: z.array(duration).default([7 * 86_400_000, 10 * 86_400_000, 13 * 86_400_000]),
+    overdueEvery: duration.default(86_400_000),
+    maxEscalations: z.number().int().min(0).max(100).default(7),
+    pollEvery: duration.default(5 * 60_000),
+    timezone: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .default('UTC'),
+    workingHours: workingHours.optional(),
+    announceChannel: slackChannelId,
+    securityManagers: z.array(slackUserId).min(1, 'needs at least one security manager'),
+    steeringCommittee: z.array(slackUserId).default([]),
+    repos: z
+      .record(repoKey, z.strictObject({ maintainers: z.array(slackUserId).default([]) }))
+      .default({}),
+  })
+  .superRefine((policy, ctx) => {
+    policy.reminders.forEach((offset, index) => {
+      if (offset >= policy.responseWindow) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['reminders', index],
+          message: 'falls at or after the deadline (responseWindow); reminders must come before it',
+        });
+      }
+    });
+  });
+
+export type Policy = z.output<typeof policySchema>;
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}

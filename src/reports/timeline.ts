@@ -1,0 +1,18 @@
+/**
+ * The audit trail of a report: who did what, when. Entries hold ids and states, never report
+ * text, so the timeline can be printed anywhere the group works.
+ */
+export type TimelineEvent =
+  | { type: 'reported'; reporter: string | null; deadline: string }
+  | { type: 'channel-opened'; channelId: string; channelName: string }
+  | { type: 'members-invited'; users: string[] }
+  | { type: 'summary-posted'; channelId: string }
+  | { type: 'github-state-changed'; from: string; to: string }
+  | { type: 'cve-assigned'; cveId: string };
+
+export type TimelineEntry = TimelineEvent & {
+  /** ISO time of the event. */
+  at: string;
+  /** Slack user id, GitHub login prefixed `github:`, or `vulnbot`. */
+  actor: string;
+};

@@ -1,0 +1,192 @@
+import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Keys } from '../reports/keys.js';
+import type { Report } from '../reports/report.js';
+import type { SlackMessage } from './blocks.js';
+import { reportChannelName } from './channelName.js';
+import { slackErrorCode } from './platformError.js';
+
+/** Slack's documented maximum of users per `conversations.invite`. */
+const INVITE_BATCH = 100;
+/** Names tried before giving up: `vuln-…`, `vuln-…-2`, … (someone else may hold a name). */
+const NAME_ATTEMPTS = 5;
+/** Tag on messages vulnbot posts once, so a retry can find what an interrupted try posted. */
+const METADATA_EVENT = 'vulnbot_post';
+
+export interface InviteResult {
+  invited: string[];
+  failed: { user: string; error: string }[];
+}
+
+/**
+ * The Slack side of a report's private channel. Every operation is safe to repeat: a second
+ * call finds the channel, the members and the messages the first one made.
+ */
+export class ReportChannels {
+  private botUserId: Promise<string> | undefined;
+
+  constructor(
+    private readonly slack: WebClient,
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Creates the report's private channel, or finds the one an earlier try created: Slack says
+   * `name_taken`, and the channel of that name that this bot created is ours.
+   */
+  async create(report: Report): Promise<{ id: string; name: string }> {
+    const botUserId = await this.ownUserId();
+    for (let attempt = 1; attempt <= NAME_ATTEMPTS; attempt++) {
+      const name = reportChannelName(report.repo, report.ghsaId, attempt);
+      try {
+        const created = await this.slack.conversations.create({ name, is_private: true });
+        const id = created.channel?.id;
+        if (!id) throw new Error('conversations.create answered without a channel id');
+        return { id, name };
+      } catch (error) {
+        if (slackErrorCode(error) !== 'name_taken') throw error;
+        const mine = await this.findOwnPrivateChannel(name, botUserId);
+        if (mine) return { id: mine, name };
+        this.log.warn({ ghsaId: report.ghsaId, attempt }, 'channel name held by someone else');
+      }
+    }
+    throw new Error(`no free channel name for ${report.ghsaId} after ${NAME_ATTEMPTS} tries`);
+  }
+
+  /** Invites whoever of `users` is not in the channel yet; never the bot itself. */
+  async invite(channelId: string, users: string[]): Promise<InviteResult> {
+    const botUserId = await this.ownUserId();
+    const present = new Set(await this.members(channelId));
+    const missing = users.filter((u) => u !== botUserId && !present.has(u));
+    const result: InviteResult = { invited: [], failed: [] };
+    for (let i = 0; i < missing.length; i += INVITE_BATCH) {
+      const batch = missing.slice(i, i + INVITE_BATCH);
+      try {
+        await this.slack.conversations.invite({ channel: channelId, users: batch.join(','), force: true });
+        result.invited.push(...batch);
+      } catch (error) {
+        const code = slackErrorCode(error);
+        if (code === undefined) throw error; // rate limit, 5xx, network: let the job retry
+        const perUser = (error as { data?: { errors?: { user?: string; error?: string }[] } }).data
+          ?.errors;
+        const failedUsers = new Map<string, string>();
+        for (const entry of perUser ?? []) {
+          if (entry.user && entry.error !== 'already_in_channel') failedUsers.set(entry.user, entry.error ?? code);
+        }
+        if (!perUser && code !== 'already_in_channel') batch.forEach((u) => failedUsers.set(u, code));
+        for (const user of batch) {
+          const failure = failedUsers.get(user);
+          if (failure) result.failed.push({ user, error: failure });
+          else result.invited.push(user);
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Sets the topic unless it is already `topic` (each change shows in the channel). */
+  async setTopic(ghsaId: string, channelId: string, topic: string): Promise<void> {
+    const postedKey = this.keys.posted(ghsaId);
+    if ((await this.redis.hget(postedKey, 'topic')) === topic) return;
+    await this.slack.conversations.setTopic({ channel: channelId, topic });
+    await this.redis.hset(postedKey, 'topic', topic);
+  }
+
+  /**
+   * Posts `message` once per (report, key). The ts is remembered in Redis; if a try died between
+   * posting and remembering, the message is found again by its metadata in the channel history.
+   */
+  async postOnce(
+    ghsaId: string,
+    channelId: string,
+    key: string,
+    message: SlackMessage,
+  ): Promise<{ ts: string; fresh: boolean }> {
+    const postedKey = this.keys.posted(ghsaId);
+    const known = await this.redis.hget(postedKey, key);
+    if (known) return { ts: known, fresh: false };
+    const found = await this.findPosted(channelId, ghsaId, key);
+    const ts =
+      found ??
+      (
+        await this.slack.chat.postMessage({
+          channel: channelId,
+          ...message,
+          unfurl_links: false,
+          unfurl_media: false,
+          metadata: { event_type: METADATA_EVENT, event_payload: { ghsaId, key } },
+        })
+      ).ts;
+    if (!ts) throw new Error('chat.postMessage answered without a ts');
+    await this.redis.hset(postedKey, key, ts);
+    return { ts, fresh: found === undefined };
+  }
+
+  async wasPosted(ghsaId: string, key: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.posted(ghsaId), key)) === 1;
+  }
+
+  private async findPosted(channelId: string, ghsaId: string, key: string): Promise<string | undefined> {
+    const history = await this.slack.conversations.history({
+      channel: channelId,
+      limit: 200,
+      include_all_metadata: true,
+    });
+    const message = history.messages?.find((m) => {
+      const meta = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+      return (
+        meta?.event_type === METADATA_EVENT &&
+        meta.event_payload?.['ghsaId'] === ghsaId &&
+        meta.event_payload?.['key'] === key
+      );
+    });
+    return message?.ts;
+  }
+
+  private async members(channelId: string): Promise<string[]> {
+    const members: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.slack.conversations.members({ channel: channelId, limit: 1000, ...(cursor ? { cursor } : {}) });
+      members.push(...(page.members ?? []));
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return members;
+  }
+
+  private async findOwnPrivateChannel(name: string, botUserId: string): Promise<string | undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.slack.conversations.list({
+        types: 'private_channel',
+        exclude_archived: true,
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
+      const match = page.channels?.find(
+        (c) => c.name === name && c.is_private === true && c.creator === botUserId,
+      );
+      if (match?.id) return match.id;
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    return undefined;
+  }
+
+  /** The bot's own Slack user id, asked once (and again only if asking failed). */
+  ownUserId(): Promise<string> {
+    this.botUserId ??= this.slack.auth.test().then(
+      (auth) => {
+        if (!auth.user_id) throw new Error('auth.test answered without a user id');
+        return auth.user_id;
+      },
+      (error: unknown) => {
+        this.botUserId = undefined;
+        throw error;
+      },
+    );
+    return this.botUserId;
+  }
+}

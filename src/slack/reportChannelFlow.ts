@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { Policy } from '../config/policy.js';
+import { needToKnowGroup } from '../policy/needToKnow.js';
+import type { ReportStore } from '../reports/store.js';
+import { reportChannelTopic, reportSummaryMessage, stateChangeMessage } from './blocks.js';
+import type { ReportChannels } from './channels.js';
+
+export interface ChannelFlowDeps {
+  store: ReportStore;
+  channels: ReportChannels;
+  policy: Policy;
+  log: Logger;
+  now: () => Date;
+}
+
+/**
+ * P2: the report's private channel with exactly the need-to-know group, its deadline in the
+ * topic, and the summary. Each step checks what is done already, so a retried or duplicated
+ * job finishes the work without repeating any of it.
+ */
+export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): Promise<void> {
+  const { store, channels, policy, log } = deps;
+  const report = await store.get(ghsaId);
+  if (!report) {
+    log.warn({ ghsaId }, 'open-channel for an unknown report: nothing to do');
+    return;
+  }
+  let channelId = report.channelId;
+  if (!channelId) {
+    const channel = await channels.create(report);
+    await store.setOnce(ghsaId, 'channelId', channel.id, {
+      type: 'channel-opened',
+      channelId: channel.id,
+      channelName: channel.name,
+      at: deps.now().toISOString(),
+      actor: 'vulnbot',
+    });
+    // Should two tries ever race, the first one stored wins; both then finish that channel.
+    channelId = (await store.get(ghsaId))?.channelId ?? channel.id;
+    log.info({ ghsaId, channelId }, 'report channel opened');
+  }
+  await store.linkChannel(channelId, ghsaId);
+
+  const group = needToKnowGroup(policy, report.repo);
+  const invites = await channels.invite(channelId, group);
+  if (invites.invited.length > 0) {
+    await store.appendTimeline(ghsaId, {
+      type: 'members-invited',
+      users: invites.invited,
+      at: deps.now().toISOString(),
+      actor: 'vulnbot',
+    });
+  }
+  for (const failure of invites.failed) {
+    log.error({ ghsaId, user: failure.user, error: failure.error }, 'could not invite a member');
+  }
+
+  await channels.setTopic(ghsaId, channelId, reportChannelTopic(report));
+  const summary = await channels.postOnce(ghsaId, channelId, 'summary', reportSummaryMessage(report));
+  if (summary.fresh) {
+    await store.appendTimeline(ghsaId, {
+      type: 'summary-posted',
+      channelId,
+      at: deps.now().toISOString(),
+      actor: 'vulnbot',
+    });
+  }
+}
+
+/** Tells the channel about a GitHub-side state change, once per state. */
+export async function postStateChange(
+  ghsaId: string,
+  state: string,
+  deps: ChannelFlowDeps,
+): Promise<void> {
+  const report = await deps.store.get(ghsaId);
+  if (!report) return;
+  if (!report.channelId) {
+    // The open-channel job has not finished yet; retrying lets it go first.
+    throw new Error(`report ${ghsaId} has no channel yet`);
+  }
+  await deps.channels.postOnce(ghsaId, report.channelId, `state-${state}`, stateChangeMessage(report, state));
+}
