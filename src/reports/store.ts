@@ -47,7 +47,8 @@ if ARGV[2] == '1' then
 else
   redis.call('ZREM', KEYS[2], ARGV[4])
 end
-redis.call('XADD', KEYS[3], '*', 'entry', string.gsub(ARGV[5], '@FROM@', from, 1))
+local entry = string.gsub(ARGV[5], '@FROM@', from, 1)
+redis.call('XADD', KEYS[3], '*', 'entry', entry)
 return 1`;
 
 export type StateChange = 'changed' | 'unchanged' | 'unknown';
@@ -153,6 +154,6 @@ export class ReportStore {
 
   /** Ids of open reports, soonest deadline first. */
   async openReportIds(): Promise<string[]> {
-    return this.redis.zrange(this.keys.open(), 0, -1);
+    return this.redis.zrange(this.keys.open(), '0', '-1');
   }
 }

@@ -1,0 +1,121 @@
+import { addMilliseconds, max } from 'date-fns';
+import { formatDuration } from '../config/duration.js';
+import type { Policy } from '../config/policy.js';
+import { nextWorkingTime, parseWorkingHours } from './workingHours.js';
+
+export type ReminderKind = 'reminder' | 'deadline' | 'escalation';
+
+/** One scheduled message of the P4 response window. */
+export interface PlannedReminder {
+  /** Stable id used in job ids: 'reminder-1', …, 'deadline', 'escalation-1', … (never a ':'). */
+  step: string;
+  kind: ReminderKind;
+  /** When to post it (after the working-hours shift). */
+  dueAt: Date;
+  /** Only reminders before the deadline can be snoozed. */
+  snoozable: boolean;
+}
+
+/** The snooze lengths offered on a reminder, in ms. */
+export const SNOOZE_OPTIONS = { '1d': 86_400_000, '3d': 259_200_000 } as const;
+
+export type SnoozeResult = { ok: true; dueAt: Date } | { ok: false; reason: string };
+
+/**
+ * P4: a reminder `reminders[i]` after the report, the deadline message at `deadline` exactly, then
+ * up to `maxEscalations` escalations every `overdueEvery` after it, sorted by due time (ties keep
+ * this order). With `workingHours`, reminders and escalations outside them move to the start of the
+ * next working period; the deadline message never moves, and a reminder that would land at or
+ * after the deadline is dropped. Reminder numbers follow the sorted offsets and are not renumbered
+ * when one is dropped, so a step id always means the same offset.
+ */
+export function reminderPlan(policy: Policy, reportedAt: Date, deadline: Date): PlannedReminder[] {
+  const shift = workingTimeShift(policy);
+  const offsets = [...new Set(policy.reminders)].sort((a, b) => a - b);
+
+  const reminders = offsets.map(
+    (offset, index): PlannedReminder => ({
+      step: `reminder-${index + 1}`,
+      kind: 'reminder',
+      dueAt: shift(addMilliseconds(reportedAt, offset)),
+      snoozable: true,
+    }),
+  );
+  const deadlineMessage: PlannedReminder = {
+    step: 'deadline',
+    kind: 'deadline',
+    dueAt: new Date(deadline.getTime()),
+    snoozable: false,
+  };
+  const escalations = Array.from(
+    { length: policy.maxEscalations },
+    (_, index): PlannedReminder => ({
+      step: `escalation-${index + 1}`,
+      kind: 'escalation',
+      dueAt: shift(addMilliseconds(deadline, policy.overdueEvery * (index + 1))),
+      snoozable: false,
+    }),
+  );
+
+  const plan = [
+    ...reminders.filter((item) => item.dueAt.getTime() < deadline.getTime()),
+    deadlineMessage,
+    ...escalations,
+  ];
+  // Array.prototype.sort is stable, so equal due times keep the order above.
+  return plan.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());
+}
+
+/** The items still to come: due strictly after `now`. */
+export function pendingAfter(plan: PlannedReminder[], now: Date): PlannedReminder[] {
+  return plan.filter((item) => item.dueAt.getTime() > now.getTime());
+}
+
+/**
+ * Moves a reminder `byMs` later, counted from its due time or from `now` if it is already past
+ * due, then shifted into working hours. A snooze never reaches the deadline: the deadline message
+ * and the escalations after it cannot be snoozed at all.
+ */
+export function snoozeReminder(
+  item: PlannedReminder,
+  byMs: number,
+  now: Date,
+  deadline: Date,
+  policy: Policy,
+): SnoozeResult {
+  if (item.kind === 'deadline') {
+    return {
+      ok: false,
+      reason:
+        "The deadline message can't be snoozed; only the reminders before the deadline can be.",
+    };
+  }
+  if (item.kind === 'escalation') {
+    return {
+      ok: false,
+      reason:
+        "Escalations can't be snoozed; they repeat until a triage decision is recorded for the report.",
+    };
+  }
+  if (!Number.isSafeInteger(byMs) || byMs <= 0) {
+    return { ok: false, reason: 'A snooze has to move the reminder later (e.g. by 1d).' };
+  }
+  const dueAt = workingTimeShift(policy)(addMilliseconds(max([item.dueAt, now]), byMs));
+  if (dueAt.getTime() >= deadline.getTime()) {
+    const at = deadline.toISOString();
+    return {
+      ok: false,
+      reason:
+        `Can't snooze this reminder by ${formatDuration(byMs)}: a snooze can't go past the ` +
+        `response deadline (${at}); the deadline message will come at ${at}.`,
+    };
+  }
+  return { ok: true, dueAt };
+}
+
+/** Moves an instant into the policy's working hours; the identity when none are set. */
+function workingTimeShift(policy: Policy): (at: Date) => Date {
+  if (policy.workingHours === undefined) return (at) => at;
+  const hours = parseWorkingHours(policy.workingHours);
+  return (at) => nextWorkingTime(at, hours, policy.timezone);
+}

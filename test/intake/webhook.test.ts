@@ -1,0 +1,309 @@
+import { deliverWebhook, eventually, fixture, settle, startHarness, type Harness } from '../support/harness.js';
+
+const reported = fixture('github/repository_advisory.reported.payload.json');
+const published = fixture('github/repository_advisory.published.payload.json');
+const GHSA = 'GHSA-hv58-4hqr-7vxj';
+const CHANNEL = 'vuln-land_of_confusion-ghsa-hv58-4hqr-7vxj';
+const NEED_TO_KNOW = ['USECMGR1', 'USECMGR2', 'USTEER1', 'UMAINT1', 'UMAINT2'];
+
+function withAdvisory(body: string, change: (payload: Record<string, any>) => void): string {
+  const payload = JSON.parse(body) as Record<string, any>;
+  change(payload);
+  return JSON.stringify(payload);
+}
+
+async function summaryPosted(h: Harness, channelName = CHANNEL) {
+  return eventually(() => {
+    const channel = h.slack.channelNamed(channelName);
+    return channel && channel.messages.length > 0 ? channel : undefined;
+  }, 8_000, 'the summary message');
+}
+
+async function bullKeysText(h: Harness): Promise<string> {
+  const keys = await h.redis.keys(`${h.namespace}:bull:*`);
+  const parts: string[] = [];
+  for (const key of keys) {
+    const type = await h.redis.type(key);
+    if (type === 'hash') parts.push(JSON.stringify(await h.redis.hgetall(key)));
+    if (type === 'list') parts.push(JSON.stringify(await h.redis.lrange(key, 0, -1)));
+    if (type === 'zset') parts.push(JSON.stringify(await h.redis.zrange(key, 0, -1)));
+    if (type === 'string') parts.push(String(await h.redis.get(key)));
+  }
+  return parts.join('\n');
+}
+
+describe('POST /github/webhook', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('turns a reported advisory into one private channel with exactly the need-to-know group', async () => {
+    const response = await deliverWebhook(h.bot.port, { body: reported });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'stored', ghsaId: GHSA });
+
+    const channel = await summaryPosted(h);
+    await settle();
+    const creates = h.slack.callsTo('conversations.create');
+    expect(creates).toHaveLength(1);
+    expect(creates[0]?.args).toMatchObject({ name: CHANNEL, is_private: 'true' });
+    expect(channel.is_private).toBe(true);
+    expect([...channel.members].sort()).toEqual([...NEED_TO_KNOW, h.slack.botUserId].sort());
+    const invited = h.slack.callsTo('conversations.invite').flatMap((c) => String(c.args['users']).split(','));
+    expect(invited.sort()).toEqual([...NEED_TO_KNOW].sort());
+
+    // One summary, in this channel only, with the facts a manager needs.
+    expect(h.slack.allMessages()).toHaveLength(1);
+    const summary = JSON.stringify(channel.messages[0]?.blocks);
+    for (const fact of ['pi-hole/land_of_confusion', GHSA, 'promofaux2', 'low', '2025-04-29 17:22 UTC']) {
+      expect(summary).toContain(fact);
+    }
+    expect(summary).toContain('https://github.com/pi-hole/land_of_confusion/security/advisories/GHSA-hv58-4hqr-7vxj');
+    // created_at is null in real deliveries: the clock starts at updated_at.
+    expect(channel.topic).toContain('2025-04-29 17:22 UTC');
+
+    const stored = await h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
+    expect(stored).toMatchObject({
+      ghsaId: GHSA,
+      repo: 'pi-hole/land_of_confusion',
+      githubState: 'triage',
+      reportedAt: '2025-04-15T17:22:36.000Z',
+      deadline: '2025-04-29T17:22:36.000Z',
+      channelId: channel.id,
+    });
+    const timeline = await h.redis.xrange(`${h.namespace}:timeline:${GHSA}`, '-', '+');
+    const types = timeline.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { type: string }).type);
+    expect(types).toEqual(['reported', 'channel-opened', 'members-invited', 'summary-posted']);
+  });
+
+  it('changes nothing on a second delivery of the same payload', async () => {
+    await deliverWebhook(h.bot.port, { body: reported, deliveryId: 'delivery-1' });
+    await summaryPosted(h);
+    await settle();
+    const callsBefore = h.slack.calls.length;
+
+    const redelivery = await deliverWebhook(h.bot.port, { body: reported, deliveryId: 'delivery-1' });
+    expect(redelivery.status).toBe(200);
+    expect(await redelivery.json()).toEqual({ status: 'duplicate' });
+    // A separate delivery with the same content (e.g. after the dedupe window) is also harmless.
+    const again = await deliverWebhook(h.bot.port, { body: reported, deliveryId: 'delivery-2' });
+    expect(await again.json()).toEqual({ status: 'known', ghsaId: GHSA });
+    await settle(800);
+
+    const writes = h.slack.calls
+      .slice(callsBefore)
+      .filter((c) => !['auth.test', 'conversations.members', 'conversations.history'].includes(c.method));
+    expect(writes).toEqual([]);
+    expect(h.slack.callsTo('conversations.create')).toHaveLength(1);
+    expect(h.slack.allMessages()).toHaveLength(1);
+  });
+
+  it('refuses a bad or missing signature with 401 and stores nothing', async () => {
+    const wrongSecret = await deliverWebhook(h.bot.port, { body: reported, secret: 'not-the-secret' });
+    expect(wrongSecret.status).toBe(401);
+    expect((await wrongSecret.json()).error).toMatch(/GITHUB_WEBHOOK_SECRET/);
+    const missing = await deliverWebhook(h.bot.port, { body: reported, signature: null });
+    expect(missing.status).toBe(401);
+    const garbage = await deliverWebhook(h.bot.port, { body: reported, signature: 'sha256=zz' });
+    expect(garbage.status).toBe(401);
+    // A body changed after signing is refused too.
+    const tampered = await deliverWebhook(h.bot.port, {
+      body: reported.replace('Test', 'Tset'),
+      signature: `sha256=${'0'.repeat(64)}`,
+    });
+    expect(tampered.status).toBe(401);
+
+    await settle();
+    expect(await h.redis.keys(`${h.namespace}:report:*`)).toEqual([]);
+    expect(await h.redis.keys(`${h.namespace}:delivery:*`)).toEqual([]);
+    expect(h.slack.callsTo('conversations.create')).toEqual([]);
+  });
+
+  it('acknowledges and ignores events it does not handle', async () => {
+    const issues = await deliverWebhook(h.bot.port, { event: 'issues', body: '{"action":"opened"}' });
+    expect(issues.status).toBe(202);
+    expect(await issues.json()).toMatchObject({ status: 'ignored' });
+    const ping = await deliverWebhook(h.bot.port, { event: 'ping', body: '{"zen":"Keep it logically awesome."}' });
+    expect(ping.status).toBe(200);
+    const otherAction = await deliverWebhook(h.bot.port, {
+      body: withAdvisory(reported, (p) => {
+        p['action'] = 'withdrawn';
+      }),
+    });
+    expect(otherAction.status).toBe(202);
+    await settle();
+    expect(await h.redis.keys(`${h.namespace}:report:*`)).toEqual([]);
+    expect(h.slack.calls.filter((c) => c.method !== 'auth.test')).toEqual([]);
+  });
+
+  it('refuses a malformed payload with a 400 naming the field, and stores nothing', async () => {
+    const notJson = await deliverWebhook(h.bot.port, { body: '{"action":' });
+    expect(notJson.status).toBe(400);
+    const badId = await deliverWebhook(h.bot.port, {
+      body: withAdvisory(reported, (p) => {
+        p['repository_advisory'].ghsa_id = 'GHSA-<!channel>';
+      }),
+    });
+    expect(badId.status).toBe(400);
+    const body = (await badId.json()) as { problems: string[] };
+    expect(body.problems).toEqual(['repository_advisory.ghsa_id: is not a GHSA id']);
+    expect(JSON.stringify(body)).not.toContain('<!channel>');
+    await settle();
+    expect(await h.redis.keys(`${h.namespace}:report:*`)).toEqual([]);
+  });
+
+  it('invites the "*" maintainers for a repository with no entry of its own', async () => {
+    await deliverWebhook(h.bot.port, {
+      body: withAdvisory(reported, (p) => {
+        p['repository'].full_name = 'pi-hole/web';
+      }),
+    });
+    const channel = await summaryPosted(h, 'vuln-web-ghsa-hv58-4hqr-7vxj');
+    expect([...channel.members].sort()).toEqual(
+      ['USECMGR1', 'USECMGR2', 'USTEER1', 'UDEFAULT1', h.slack.botUserId].sort(),
+    );
+  });
+
+  it('never uses a channel whose name someone else holds (name_taken)', async () => {
+    const squatter = h.slack.addForeignChannel(CHANNEL, false);
+    await deliverWebhook(h.bot.port, { body: reported });
+    const channel = await summaryPosted(h, `${CHANNEL}-2`);
+    expect(channel.is_private).toBe(true);
+    expect(squatter.messages).toEqual([]);
+    expect(h.slack.callsTo('conversations.create').map((c) => c.args['name'])).toEqual([CHANNEL, `${CHANNEL}-2`]);
+  });
+
+  it('finishes the work of a try that died after creating the channel and posting', async () => {
+    const leftover = h.slack.addBotChannel(CHANNEL);
+    leftover.messages.push({
+      ts: '1700000000.000001',
+      user: h.slack.botUserId,
+      text: 'summary from the earlier try',
+      metadata: { event_type: 'vulnbot_post', event_payload: { ghsaId: GHSA, key: 'summary' } },
+    });
+    await deliverWebhook(h.bot.port, { body: reported });
+    await eventually(() => leftover.members.size === NEED_TO_KNOW.length + 1, 5_000, 'the invites');
+    await settle();
+    expect(h.slack.channels.size).toBe(1);
+    expect(leftover.messages).toHaveLength(1);
+    expect(leftover.topic).toContain('2025-04-29 17:22 UTC');
+    expect(await h.redis.hget(`${h.namespace}:report:${GHSA}`, 'channelId')).toBe(leftover.id);
+  });
+
+  it('makes one channel and one summary when two replicas get the report at once', async () => {
+    const replica = await h.startReplica();
+    const responses = await Promise.all([
+      deliverWebhook(h.bot.port, { body: reported, deliveryId: 'to-replica-a' }),
+      deliverWebhook(replica.port, { body: reported, deliveryId: 'to-replica-b' }),
+      deliverWebhook(replica.port, { body: reported, deliveryId: 'to-replica-a' }),
+    ]);
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    const channel = await summaryPosted(h);
+    await settle(1_000);
+    expect(h.slack.callsTo('conversations.create')).toHaveLength(1);
+    expect(h.slack.channels.size).toBe(1);
+    expect(channel.messages).toHaveLength(1);
+  });
+
+  it('escapes reporter-controlled text so it cannot ping the channel or forge links', async () => {
+    const hostile = '<!channel> urgent: <https://evil.example/login|click to verify> & <@USECMGR1>';
+    await deliverWebhook(h.bot.port, {
+      body: withAdvisory(reported, (p) => {
+        p['repository_advisory'].summary = hostile;
+        p['sender'].login = '<!here>';
+        p['repository_advisory'].severity = '<!everyone>';
+      }),
+    });
+    const channel = await summaryPosted(h);
+    const message = JSON.stringify(channel.messages[0]);
+    expect(message).toContain('&lt;!channel&gt; urgent: &lt;https://evil.example/login|click to verify&gt; &amp; &lt;@USECMGR1&gt;');
+    expect(message).toContain('&lt;!here&gt;');
+    for (const forbidden of ['<!channel>', '<!here>', '<!everyone>', '<https://evil', '<@USECMGR1>']) {
+      expect(message).not.toContain(forbidden);
+    }
+  });
+
+  it('keeps report text out of logs and job payloads', async () => {
+    const secretSummary = 'EMBARGOED-heap-overflow-in-parse_header';
+    const secretDescription = 'EMBARGOED-send-4097-bytes-to-port-53';
+    // Slack refuses the summary, so the job stays in Redis (with its data) and fails loudly.
+    h.slack.fail('chat.postMessage', { error: 'invalid_blocks' }, 50);
+    await deliverWebhook(h.bot.port, {
+      body: withAdvisory(reported, (p) => {
+        p['repository_advisory'].summary = secretSummary;
+        p['repository_advisory'].description = secretDescription;
+      }),
+    });
+    // A malformed delivery carrying report text must not leak it either.
+    await deliverWebhook(h.bot.port, {
+      body: withAdvisory(reported, (p) => {
+        p['repository_advisory'].summary = secretSummary;
+        p['repository_advisory'].description = secretDescription;
+        p['repository_advisory'].state = 'bogus';
+      }),
+    });
+    await eventually(() => h.logs.text.includes('job failed'), 5_000, 'a failed job');
+    const jobs = await bullKeysText(h);
+    expect(jobs).toContain(`"data":"{\\"ghsaId\\":\\"${GHSA}\\"}"`);
+    expect(h.logs.text).toContain(GHSA);
+    for (const text of [secretSummary, secretDescription]) {
+      expect(h.logs.text).not.toContain(text);
+      expect(jobs).not.toContain(text);
+    }
+  });
+
+  it('recovers from Slack rate limits and server errors without duplicating anything', async () => {
+    h.slack.fail('conversations.create', { status: 429, retryAfter: 1 });
+    h.slack.fail('chat.postMessage', { status: 503 });
+    h.slack.fail('chat.postMessage', { status: 500 });
+    h.slack.fail('chat.postMessage', { status: 502 });
+    await deliverWebhook(h.bot.port, { body: reported });
+    const channel = await summaryPosted(h);
+    await settle(1_000);
+    expect(h.slack.channels.size).toBe(1);
+    expect(channel.messages).toHaveLength(1);
+  });
+
+  it('posts the published state to the report channel once', async () => {
+    const sameAdvisory = withAdvisory(published, (p) => {
+      p['repository_advisory'].ghsa_id = GHSA;
+      p['repository'].full_name = 'pi-hole/land_of_confusion';
+    });
+    await deliverWebhook(h.bot.port, { body: reported });
+    const channel = await summaryPosted(h);
+    const first = await deliverWebhook(h.bot.port, { body: sameAdvisory });
+    expect(await first.json()).toEqual({ status: 'updated', ghsaId: GHSA });
+    await eventually(() => channel.messages.length === 2, 5_000, 'the published notice');
+    expect(channel.messages[1]?.text).toContain('published');
+    const second = await deliverWebhook(h.bot.port, { body: sameAdvisory });
+    expect(await second.json()).toEqual({ status: 'unchanged', ghsaId: GHSA });
+    await settle();
+    expect(channel.messages).toHaveLength(2);
+    expect(await h.redis.hget(`${h.namespace}:report:${GHSA}`, 'githubState')).toBe('published');
+    expect(await h.redis.zrange(`${h.namespace}:open`, 0, -1)).toEqual([]);
+  });
+
+  it('acknowledges a published event for an advisory it never tracked', async () => {
+    const response = await deliverWebhook(h.bot.port, { body: published });
+    expect(await response.json()).toEqual({ status: 'untracked', ghsaId: 'GHSA-343j-49q4-v8gw' });
+    await settle();
+    expect(h.slack.allMessages()).toEqual([]);
+  });
+});
+
+describe('GET /healthz', () => {
+  it('answers 200 while Redis answers', async () => {
+    const h = await startHarness();
+    try {
+      const response = await fetch(`http://127.0.0.1:${h.bot.port}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok' });
+    } finally {
+      await h.close();
+    }
+  });
+});

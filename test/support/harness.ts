@@ -1,0 +1,164 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
+import { envSchema } from '../../src/config/env.js';
+import { parsePolicy, type Config } from '../../src/config/load.js';
+import { createLogger } from '../../src/log.js';
+import { SlackStandIn } from './slackStandIn.js';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const WEBHOOK_SECRET = 'test-webhook-secret';
+export const SIGNING_SECRET = 'test-signing-secret';
+
+export const DEFAULT_POLICY = `
+responseWindow: 14d
+reminders: [7d, 10d, 13d]
+overdueEvery: 1d
+announceChannel: C0ANNOUNCE
+securityManagers: [USECMGR1, USECMGR2]
+steeringCommittee: [USTEER1]
+repos:
+  pi-hole/land_of_confusion: { maintainers: [UMAINT1, UMAINT2] }
+  "*": { maintainers: [UDEFAULT1] }
+`;
+
+export function fixture(name: string): string {
+  return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
+}
+
+/** Every log line the bot wrote, as text, so tests can check what never reaches the logs. */
+export class LogCapture {
+  readonly lines: string[] = [];
+  readonly stream = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}
+
+export interface Harness {
+  bot: RunningBot;
+  slack: SlackStandIn;
+  redis: Redis;
+  namespace: string;
+  logs: LogCapture;
+  config: Config;
+  /** Starts one more bot process on the same Redis and namespace (a second replica). */
+  startReplica(): Promise<RunningBot>;
+  /** Stops the bot and starts a fresh one on the same state (a restart). */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  policy?: string;
+  now?: BotOptions['now'];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const slack = await new SlackStandIn().start();
+  const namespace = `vulnbot-test-${randomUUID().slice(0, 8)}`;
+  const logs = new LogCapture();
+  const config: Config = {
+    env: envSchema.parse({
+      SLACK_BOT_TOKEN: slack.token,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.url,
+      GITHUB_TOKEN: 'ghs-stand-in-token',
+      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      REDIS_URL,
+      PORT: '0',
+    }),
+    policy: parsePolicy(options.policy ?? DEFAULT_POLICY),
+  };
+  const botOptions: BotOptions = {
+    namespace,
+    log: createLogger('debug', logs.stream),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  const redis = new Redis(REDIS_URL);
+  const replicas: RunningBot[] = [];
+  const harness: Harness = {
+    bot: await startBot(config, botOptions),
+    slack,
+    redis,
+    namespace,
+    logs,
+    config,
+    async startReplica() {
+      const replica = await startBot(config, botOptions);
+      replicas.push(replica);
+      return replica;
+    },
+    async restart() {
+      await harness.bot.close();
+      harness.bot = await startBot(config, botOptions);
+    },
+    async close() {
+      await Promise.all([harness.bot, ...replicas].map((b) => b.close()));
+      await slack.stop();
+      await deleteNamespace(redis, namespace);
+      await redis.quit();
+    },
+  };
+  return harness;
+}
+
+/** Removes only this test's keys: the Redis may be shared, so it is never flushed. */
+async function deleteNamespace(redis: Redis, namespace: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 500);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+export interface WebhookDelivery {
+  event?: string;
+  deliveryId?: string;
+  body: string;
+  secret?: string;
+  signature?: string | null;
+}
+
+/** Sends a delivery the way GitHub does: raw JSON body, HMAC-SHA256 signature, delivery id. */
+export async function deliverWebhook(port: number, delivery: WebhookDelivery): Promise<Response> {
+  const signature =
+    delivery.signature === undefined
+      ? `sha256=${createHmac('sha256', delivery.secret ?? WEBHOOK_SECRET).update(delivery.body).digest('hex')}`
+      : delivery.signature;
+  return fetch(`http://127.0.0.1:${port}/github/webhook`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/test',
+      'x-github-event': delivery.event ?? 'repository_advisory',
+      'x-github-delivery': delivery.deliveryId ?? randomUUID(),
+      ...(signature === null ? {} : { 'x-hub-signature-256': signature }),
+    },
+    body: delivery.body,
+  });
+}
+
+/** Waits until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, what = 'condition'): Promise<Exclude<T, false | undefined>> {
+  const start = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value as Exclude<T, false | undefined>;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Lets queued work run, for asserting that nothing more happens. */
+export function settle(ms = 500): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,299 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for Slack's Web API, good enough for the real `@slack/web-api` client: the
+ * same paths, form-encoded arguments, `{ ok, error }` answers and HTTP-level failures (429 with
+ * Retry-After, 5xx). It keeps channels, members and messages so tests can assert what people
+ * would see.
+ */
+export interface StandInChannel {
+  id: string;
+  name: string;
+  is_private: boolean;
+  creator: string;
+  members: Set<string>;
+  topic: string;
+  is_archived: boolean;
+  messages: StandInMessage[];
+}
+
+export interface StandInMessage {
+  ts: string;
+  user: string;
+  text: string;
+  blocks?: unknown[];
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  ephemeralTo?: string;
+}
+
+export type Fault = { error: string } | { status: 429; retryAfter: number } | { status: 500 | 502 | 503 };
+
+export interface Call {
+  method: string;
+  args: Record<string, unknown>;
+  at: number;
+}
+
+const JSON_ARGS = new Set(['blocks', 'metadata', 'attachments', 'view']);
+const NAME_RULE = /^[a-z0-9_-]{1,80}$/;
+
+export class SlackStandIn {
+  readonly token = 'xoxb-stand-in-token';
+  readonly botUserId = 'UBOTVULN';
+  readonly calls: Call[] = [];
+  readonly channels = new Map<string, StandInChannel>();
+  /** Users that do not exist in this workspace (`user_not_found` on invite). */
+  readonly unknownUsers = new Set<string>();
+  private readonly faults: { method: string; fault: Fault }[] = [];
+  private server: Server | undefined;
+  private nextChannel = 1;
+  private nextTs = 1;
+
+  get url(): string {
+    const port = (this.server?.address() as AddressInfo).port;
+    return `http://127.0.0.1:${port}/api/`;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server?.close(() => resolve());
+      this.server?.closeAllConnections();
+    });
+  }
+
+  /** The next `times` calls of `method` fail with `fault`. */
+  fail(method: string, fault: Fault, times = 1): void {
+    for (let i = 0; i < times; i++) this.faults.push({ method, fault });
+  }
+
+  callsTo(method: string): Call[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** A channel someone else made (not the bot; the bot is not a member). */
+  addForeignChannel(name: string, isPrivate: boolean): StandInChannel {
+    return this.makeChannel(name, isPrivate, 'UOTHERPERSON');
+  }
+
+  /** A private channel the bot made earlier (e.g. by a try that died before recording it). */
+  addBotChannel(name: string): StandInChannel {
+    return this.makeChannel(name, true, this.botUserId);
+  }
+
+  channelNamed(name: string): StandInChannel | undefined {
+    return [...this.channels.values()].find((c) => c.name === name);
+  }
+
+  /** Every message posted anywhere, with its channel. */
+  allMessages(): (StandInMessage & { channel: string })[] {
+    return [...this.channels.values()].flatMap((c) => c.messages.map((m) => ({ ...m, channel: c.id })));
+  }
+
+  private makeChannel(name: string, isPrivate: boolean, creator: string): StandInChannel {
+    const id = `${isPrivate ? 'G' : 'C'}${String(this.nextChannel++).padStart(8, '0')}`;
+    const channel: StandInChannel = {
+      id,
+      name,
+      is_private: isPrivate,
+      creator,
+      members: new Set([creator]),
+      topic: '',
+      is_archived: false,
+      messages: [],
+    };
+    this.channels.set(id, channel);
+    return channel;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
+    const raw = await readAll(req);
+    const args = parseArgs(raw, req.headers['content-type'] ?? '');
+    this.calls.push({ method, args, at: Date.now() });
+
+    const faultIndex = this.faults.findIndex((f) => f.method === method);
+    if (faultIndex >= 0) {
+      const [{ fault }] = this.faults.splice(faultIndex, 1) as [{ fault: Fault }];
+      if ('status' in fault) {
+        if (fault.status === 429) {
+          res.writeHead(429, { 'retry-after': String(fault.retryAfter), 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        } else {
+          res.writeHead(fault.status, { 'content-type': 'text/html' });
+          res.end('<html>Slack is having trouble</html>');
+        }
+        return;
+      }
+      return reply(res, { ok: false, error: fault.error });
+    }
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || String(args['token'] ?? '');
+    if (token !== this.token) return reply(res, { ok: false, error: 'invalid_auth' });
+    reply(res, this.call(method, args));
+  }
+
+  private call(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const bot = this.botUserId;
+    const channelArg = (): StandInChannel | { error: string } => {
+      const channel = this.channels.get(String(args['channel'] ?? ''));
+      if (!channel || (channel.is_private && !channel.members.has(bot))) return { error: 'channel_not_found' };
+      return channel;
+    };
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: bot, bot_id: 'BVULN', team_id: 'TTEAM', user: 'vulnbot' };
+      case 'conversations.create': {
+        const name = String(args['name'] ?? '');
+        if (!NAME_RULE.test(name)) {
+          return { ok: false, error: name.length > 80 ? 'invalid_name_maxlength' : 'invalid_name_specials' };
+        }
+        if (this.channelNamed(name)) return { ok: false, error: 'name_taken' };
+        const channel = this.makeChannel(name, args['is_private'] === 'true', bot);
+        return { ok: true, channel: describe(channel) };
+      }
+      case 'conversations.invite': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        const users = String(args['users'] ?? '').split(',').filter(Boolean);
+        const errors: { user: string; ok: false; error: string }[] = [];
+        const valid: string[] = [];
+        for (const user of users) {
+          const error =
+            user === bot
+              ? 'cant_invite_self'
+              : this.unknownUsers.has(user)
+                ? 'user_not_found'
+                : channel.members.has(user)
+                  ? 'already_in_channel'
+                  : undefined;
+          if (error) errors.push({ user, ok: false, error });
+          else valid.push(user);
+        }
+        const force = args['force'] === 'true';
+        if (errors.length === 0 || force) valid.forEach((u) => channel.members.add(u));
+        if (errors.length > 0) {
+          return { ok: false, error: errors[0]?.error, ...(force ? { errors } : {}) };
+        }
+        return { ok: true, channel: describe(channel) };
+      }
+      case 'conversations.members': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        return { ok: true, members: [...channel.members], response_metadata: { next_cursor: '' } };
+      }
+      case 'conversations.kick': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        const user = String(args['user'] ?? '');
+        if (!channel.members.delete(user)) return { ok: false, error: 'not_in_channel' };
+        return { ok: true };
+      }
+      case 'conversations.list': {
+        const types = String(args['types'] ?? 'public_channel').split(',');
+        const visible = [...this.channels.values()].filter(
+          (c) =>
+            (c.is_private ? types.includes('private_channel') && c.members.has(bot) : types.includes('public_channel')) &&
+            !(args['exclude_archived'] === 'true' && c.is_archived),
+        );
+        return { ok: true, channels: visible.map(describe), response_metadata: { next_cursor: '' } };
+      }
+      case 'conversations.info': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        return { ok: true, channel: describe(channel) };
+      }
+      case 'conversations.setTopic': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        if (!channel.members.has(bot)) return { ok: false, error: 'not_in_channel' };
+        channel.topic = String(args['topic'] ?? '');
+        return { ok: true, channel: describe(channel) };
+      }
+      case 'conversations.archive': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        if (channel.is_archived) return { ok: false, error: 'already_archived' };
+        channel.is_archived = true;
+        return { ok: true };
+      }
+      case 'conversations.history': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        const withMeta = args['include_all_metadata'] === 'true';
+        const limit = Number(args['limit'] ?? 100);
+        const messages = channel.messages
+          .filter((m) => !m.ephemeralTo)
+          .slice()
+          .reverse()
+          .slice(0, limit)
+          .map(({ metadata, ...m }) => ({ type: 'message', ...m, ...(withMeta && metadata ? { metadata } : {}) }));
+        return { ok: true, messages, has_more: false };
+      }
+      case 'chat.postMessage':
+      case 'chat.postEphemeral': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        if (channel.is_archived) return { ok: false, error: 'is_archived' };
+        if (!channel.members.has(bot) && channel.is_private) return { ok: false, error: 'not_in_channel' };
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(this.nextTs++).padStart(6, '0')}`;
+        const message: StandInMessage = {
+          ts,
+          user: bot,
+          text: String(args['text'] ?? ''),
+          ...(args['blocks'] ? { blocks: args['blocks'] as unknown[] } : {}),
+          ...(args['metadata'] ? { metadata: args['metadata'] as StandInMessage['metadata'] & object } : {}),
+          ...(method === 'chat.postEphemeral' ? { ephemeralTo: String(args['user']) } : {}),
+        };
+        channel.messages.push(message);
+        return method === 'chat.postEphemeral'
+          ? { ok: true, message_ts: ts }
+          : { ok: true, channel: channel.id, ts, message };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+function describe(c: StandInChannel) {
+  return {
+    id: c.id,
+    name: c.name,
+    is_channel: !c.is_private,
+    is_group: c.is_private,
+    is_private: c.is_private,
+    is_archived: c.is_archived,
+    creator: c.creator,
+    topic: { value: c.topic },
+    num_members: c.members.size,
+  };
+}
+
+function reply(res: ServerResponse, body: Record<string, unknown>): void {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}
+
+async function readAll(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseArgs(raw: string, contentType: string): Record<string, unknown> {
+  const entries: [string, unknown][] = contentType.includes('application/json')
+    ? Object.entries(raw ? (JSON.parse(raw) as Record<string, unknown>) : {})
+    : [...new URLSearchParams(raw).entries()];
+  return Object.fromEntries(
+    entries.map(([key, value]) => [
+      key,
+      JSON_ARGS.has(key) && typeof value === 'string' ? JSON.parse(value) : typeof value === 'boolean' ? String(value) : value,
+    ]),
+  );
+}
