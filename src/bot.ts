@@ -14,7 +14,11 @@ import { Keys } from './reports/keys.js';
 import { ReportStore } from './reports/store.js';
 import { createSlackApp, workerSlackClient } from './slack/app.js';
 import { ReportChannels } from './slack/channels.js';
-import { openReportChannel, postStateChange, type ChannelFlowDeps } from './slack/reportChannelFlow.js';
+import {
+  openReportChannel,
+  postStateChange,
+  type ChannelFlowDeps,
+} from './slack/reportChannelFlow.js';
 
 export interface BotOptions {
   /** Redis key namespace; tests use their own so they can share a Redis. */

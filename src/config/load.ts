@@ -21,7 +21,9 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(environment: NodeJS.ProcessEnv): Config {
-  const envResult = envSchema.safeParse(environment);
+  // `NAME=` in a .env file means "not set", as it does for most tools.
+  const present = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== ''));
+  const envResult = envSchema.safeParse(present);
   if (!envResult.success) {
     throw new ConfigError('the environment', describeIssues(envResult.error));
   }
@@ -58,6 +60,9 @@ function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
     const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
     const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
-    return `${key}: ${missing ? 'is required' : issue.message}`;
+    // A bad record key carries the key's own problem one level down.
+    const message =
+      issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    return `${key}: ${missing ? 'is required' : message}`;
   });
 }

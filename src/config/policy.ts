@@ -10,7 +10,10 @@ const slackChannelId = z
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 30s, 15m, 12h or 14d` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${text}" is not a duration like 30s, 15m, 12h or 14d`,
+    });
     return z.NEVER;
   }
   return ms;

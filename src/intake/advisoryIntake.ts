@@ -37,7 +37,10 @@ export class AdvisoryIntake {
   async stateChanged(facts: AdvisoryFacts, at: Date, actor: string): Promise<IntakeOutcome> {
     const report = await this.store.get(facts.ghsaId);
     if (!report) {
-      this.log.info({ ghsaId: facts.ghsaId }, 'state change for an advisory vulnbot does not track');
+      this.log.info(
+        { ghsaId: facts.ghsaId },
+        'state change for an advisory vulnbot does not track',
+      );
       return 'untracked';
     }
     const change = await this.store.changeGithubState(report, facts.state, at.toISOString(), actor);

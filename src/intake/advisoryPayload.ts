@@ -26,7 +26,10 @@ export const advisoryEventSchema = z.object({
   action: z.string(),
   repository_advisory: advisorySchema,
   repository: z.object({ full_name: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/) }),
-  sender: z.object({ login: z.string().max(100) }).nullable().default(null),
+  sender: z
+    .object({ login: z.string().max(100) })
+    .nullable()
+    .default(null),
 });
 
 export type AdvisoryEvent = { action: string; facts: AdvisoryFacts };

@@ -77,7 +77,10 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
     const parsed = parseAdvisoryEvent(body);
     if (!parsed.ok) {
       log.warn({ problems: parsed.problems }, 'webhook refused: malformed advisory payload');
-      return sendJson(res, 400, { error: 'malformed repository_advisory payload', problems: parsed.problems });
+      return sendJson(res, 400, {
+        error: 'malformed repository_advisory payload',
+        problems: parsed.problems,
+      });
     }
 
     const { action, facts } = parsed.event;
@@ -85,13 +88,20 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
     if (action === 'reported') {
       outcome = await deps.intake.reported(facts, deps.now());
     } else if (action === 'published') {
-      outcome = await deps.intake.stateChanged(facts, deps.now(), `github:${facts.reporter ?? 'unknown'}`);
+      outcome = await deps.intake.stateChanged(
+        facts,
+        deps.now(),
+        `github:${facts.reporter ?? 'unknown'}`,
+      );
     } else {
       outcome = 'ignored';
     }
     await deps.deliveries.markHandled(deliveryId);
     log.info({ ghsaId: facts.ghsaId, action, outcome }, 'webhook handled');
-    return sendJson(res, outcome === 'ignored' ? 202 : 200, { status: outcome, ghsaId: facts.ghsaId });
+    return sendJson(res, outcome === 'ignored' ? 202 : 200, {
+      status: outcome,
+      ghsaId: facts.ghsaId,
+    });
   };
 }
 

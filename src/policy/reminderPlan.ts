@@ -33,14 +33,12 @@ export function reminderPlan(policy: Policy, reportedAt: Date, deadline: Date): 
   const shift = workingTimeShift(policy);
   const offsets = [...new Set(policy.reminders)].sort((a, b) => a - b);
 
-  const reminders = offsets.map(
-    (offset, index): PlannedReminder => ({
-      step: `reminder-${index + 1}`,
-      kind: 'reminder',
-      dueAt: shift(addMilliseconds(reportedAt, offset)),
-      snoozable: true,
-    }),
-  );
+  const reminders = offsets.map((offset, index): PlannedReminder => ({
+    step: `reminder-${index + 1}`,
+    kind: 'reminder',
+    dueAt: shift(addMilliseconds(reportedAt, offset)),
+    snoozable: true,
+  }));
   const deadlineMessage: PlannedReminder = {
     step: 'deadline',
     kind: 'deadline',

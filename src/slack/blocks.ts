@@ -9,7 +9,10 @@ export interface SlackMessage {
 
 /** The first message in a report's channel. Every reporter-controlled string is escaped. */
 export function reportSummaryMessage(report: Report): SlackMessage {
-  const field = (label: string, value: string) => ({ type: 'mrkdwn' as const, text: `*${label}*\n${value}` });
+  const field = (label: string, value: string) => ({
+    type: 'mrkdwn' as const,
+    text: `*${label}*\n${value}`,
+  });
   return {
     text: `New vulnerability report ${report.ghsaId} in ${report.repo}`,
     blocks: [
@@ -19,7 +22,10 @@ export function reportSummaryMessage(report: Report): SlackMessage {
       },
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: `*Summary*\n${escapeSlackText(report.summary) || '_none given_'}` },
+        text: {
+          type: 'mrkdwn',
+          text: `*Summary*\n${escapeSlackText(report.summary) || '_none given_'}`,
+        },
       },
       {
         type: 'section',
@@ -62,7 +68,8 @@ const STATE_NOTICES: Record<string, string> = {
 };
 
 export function stateChangeMessage(report: Report, state: string): SlackMessage {
-  const notice = STATE_NOTICES[state] ?? `The advisory's GitHub state is now *${escapeSlackText(state)}*.`;
+  const notice =
+    STATE_NOTICES[state] ?? `The advisory's GitHub state is now *${escapeSlackText(state)}*.`;
   const text = `${notice} (${slackLink(report.htmlUrl, report.ghsaId)})`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

@@ -65,7 +65,11 @@ export class ReportChannels {
     for (let i = 0; i < missing.length; i += INVITE_BATCH) {
       const batch = missing.slice(i, i + INVITE_BATCH);
       try {
-        await this.slack.conversations.invite({ channel: channelId, users: batch.join(','), force: true });
+        await this.slack.conversations.invite({
+          channel: channelId,
+          users: batch.join(','),
+          force: true,
+        });
         result.invited.push(...batch);
       } catch (error) {
         const code = slackErrorCode(error);
@@ -74,9 +78,11 @@ export class ReportChannels {
           ?.errors;
         const failedUsers = new Map<string, string>();
         for (const entry of perUser ?? []) {
-          if (entry.user && entry.error !== 'already_in_channel') failedUsers.set(entry.user, entry.error ?? code);
+          if (entry.user && entry.error !== 'already_in_channel')
+            failedUsers.set(entry.user, entry.error ?? code);
         }
-        if (!perUser && code !== 'already_in_channel') batch.forEach((u) => failedUsers.set(u, code));
+        if (!perUser && code !== 'already_in_channel')
+          batch.forEach((u) => failedUsers.set(u, code));
         for (const user of batch) {
           const failure = failedUsers.get(user);
           if (failure) result.failed.push({ user, error: failure });
@@ -129,14 +135,19 @@ export class ReportChannels {
     return (await this.redis.hexists(this.keys.posted(ghsaId), key)) === 1;
   }
 
-  private async findPosted(channelId: string, ghsaId: string, key: string): Promise<string | undefined> {
+  private async findPosted(
+    channelId: string,
+    ghsaId: string,
+    key: string,
+  ): Promise<string | undefined> {
     const history = await this.slack.conversations.history({
       channel: channelId,
       limit: 200,
       include_all_metadata: true,
     });
     const message = history.messages?.find((m) => {
-      const meta = m.metadata as { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
+      const meta = m.metadata as
+        { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
       return (
         meta?.event_type === METADATA_EVENT &&
         meta.event_payload?.['ghsaId'] === ghsaId &&
@@ -150,14 +161,21 @@ export class ReportChannels {
     const members: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.slack.conversations.members({ channel: channelId, limit: 1000, ...(cursor ? { cursor } : {}) });
+      const page = await this.slack.conversations.members({
+        channel: channelId,
+        limit: 1000,
+        ...(cursor ? { cursor } : {}),
+      });
       members.push(...(page.members ?? []));
       cursor = page.response_metadata?.next_cursor || undefined;
     } while (cursor);
     return members;
   }
 
-  private async findOwnPrivateChannel(name: string, botUserId: string): Promise<string | undefined> {
+  private async findOwnPrivateChannel(
+    name: string,
+    botUserId: string,
+  ): Promise<string | undefined> {
     let cursor: string | undefined;
     do {
       const page = await this.slack.conversations.list({

@@ -56,7 +56,12 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
   }
 
   await channels.setTopic(ghsaId, channelId, reportChannelTopic(report));
-  const summary = await channels.postOnce(ghsaId, channelId, 'summary', reportSummaryMessage(report));
+  const summary = await channels.postOnce(
+    ghsaId,
+    channelId,
+    'summary',
+    reportSummaryMessage(report),
+  );
   if (summary.fresh) {
     await store.appendTimeline(ghsaId, {
       type: 'summary-posted',
@@ -79,5 +84,10 @@ export async function postStateChange(
     // The open-channel job has not finished yet; retrying lets it go first.
     throw new Error(`report ${ghsaId} has no channel yet`);
   }
-  await deps.channels.postOnce(ghsaId, report.channelId, `state-${state}`, stateChangeMessage(report, state));
+  await deps.channels.postOnce(
+    ghsaId,
+    report.channelId,
+    `state-${state}`,
+    stateChangeMessage(report, state),
+  );
 }

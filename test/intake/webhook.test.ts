@@ -1,4 +1,11 @@
-import { deliverWebhook, eventually, fixture, settle, startHarness, type Harness } from '../support/harness.js';
+import {
+  deliverWebhook,
+  eventually,
+  fixture,
+  settle,
+  startHarness,
+  type Harness,
+} from '../support/harness.js';
 
 const reported = fixture('github/repository_advisory.reported.payload.json');
 const published = fixture('github/repository_advisory.published.payload.json');
@@ -13,10 +20,14 @@ function withAdvisory(body: string, change: (payload: Record<string, any>) => vo
 }
 
 async function summaryPosted(h: Harness, channelName = CHANNEL) {
-  return eventually(() => {
-    const channel = h.slack.channelNamed(channelName);
-    return channel && channel.messages.length > 0 ? channel : undefined;
-  }, 8_000, 'the summary message');
+  return eventually(
+    () => {
+      const channel = h.slack.channelNamed(channelName);
+      return channel && channel.messages.length > 0 ? channel : undefined;
+    },
+    8_000,
+    'the summary message',
+  );
 }
 
 async function bullKeysText(h: Harness): Promise<string> {
@@ -25,8 +36,8 @@ async function bullKeysText(h: Harness): Promise<string> {
   for (const key of keys) {
     const type = await h.redis.type(key);
     if (type === 'hash') parts.push(JSON.stringify(await h.redis.hgetall(key)));
-    if (type === 'list') parts.push(JSON.stringify(await h.redis.lrange(key, 0, -1)));
-    if (type === 'zset') parts.push(JSON.stringify(await h.redis.zrange(key, 0, -1)));
+    if (type === 'list') parts.push(JSON.stringify(await h.redis.lrange(key, '0', '-1')));
+    if (type === 'zset') parts.push(JSON.stringify(await h.redis.zrange(key, '0', '-1')));
     if (type === 'string') parts.push(String(await h.redis.get(key)));
   }
   return parts.join('\n');
@@ -53,16 +64,26 @@ describe('POST /github/webhook', () => {
     expect(creates[0]?.args).toMatchObject({ name: CHANNEL, is_private: 'true' });
     expect(channel.is_private).toBe(true);
     expect([...channel.members].sort()).toEqual([...NEED_TO_KNOW, h.slack.botUserId].sort());
-    const invited = h.slack.callsTo('conversations.invite').flatMap((c) => String(c.args['users']).split(','));
+    const invited = h.slack
+      .callsTo('conversations.invite')
+      .flatMap((c) => String(c.args['users']).split(','));
     expect(invited.sort()).toEqual([...NEED_TO_KNOW].sort());
 
     // One summary, in this channel only, with the facts a manager needs.
     expect(h.slack.allMessages()).toHaveLength(1);
     const summary = JSON.stringify(channel.messages[0]?.blocks);
-    for (const fact of ['pi-hole/land_of_confusion', GHSA, 'promofaux2', 'low', '2025-04-29 17:22 UTC']) {
+    for (const fact of [
+      'pi-hole/land_of_confusion',
+      GHSA,
+      'promofaux2',
+      'low',
+      '2025-04-29 17:22 UTC',
+    ]) {
       expect(summary).toContain(fact);
     }
-    expect(summary).toContain('https://github.com/pi-hole/land_of_confusion/security/advisories/GHSA-hv58-4hqr-7vxj');
+    expect(summary).toContain(
+      'https://github.com/pi-hole/land_of_confusion/security/advisories/GHSA-hv58-4hqr-7vxj',
+    );
     // created_at is null in real deliveries: the clock starts at updated_at.
     expect(channel.topic).toContain('2025-04-29 17:22 UTC');
 
@@ -76,7 +97,9 @@ describe('POST /github/webhook', () => {
       channelId: channel.id,
     });
     const timeline = await h.redis.xrange(`${h.namespace}:timeline:${GHSA}`, '-', '+');
-    const types = timeline.map(([, fields]) => (JSON.parse(fields[1] ?? '{}') as { type: string }).type);
+    const types = timeline.map(
+      ([, fields]) => (JSON.parse(fields[1] ?? '{}') as { type: string }).type,
+    );
     expect(types).toEqual(['reported', 'channel-opened', 'members-invited', 'summary-posted']);
   });
 
@@ -86,7 +109,10 @@ describe('POST /github/webhook', () => {
     await settle();
     const callsBefore = h.slack.calls.length;
 
-    const redelivery = await deliverWebhook(h.bot.port, { body: reported, deliveryId: 'delivery-1' });
+    const redelivery = await deliverWebhook(h.bot.port, {
+      body: reported,
+      deliveryId: 'delivery-1',
+    });
     expect(redelivery.status).toBe(200);
     expect(await redelivery.json()).toEqual({ status: 'duplicate' });
     // A separate delivery with the same content (e.g. after the dedupe window) is also harmless.
@@ -96,16 +122,23 @@ describe('POST /github/webhook', () => {
 
     const writes = h.slack.calls
       .slice(callsBefore)
-      .filter((c) => !['auth.test', 'conversations.members', 'conversations.history'].includes(c.method));
+      .filter(
+        (c) => !['auth.test', 'conversations.members', 'conversations.history'].includes(c.method),
+      );
     expect(writes).toEqual([]);
     expect(h.slack.callsTo('conversations.create')).toHaveLength(1);
     expect(h.slack.allMessages()).toHaveLength(1);
   });
 
   it('refuses a bad or missing signature with 401 and stores nothing', async () => {
-    const wrongSecret = await deliverWebhook(h.bot.port, { body: reported, secret: 'not-the-secret' });
+    const wrongSecret = await deliverWebhook(h.bot.port, {
+      body: reported,
+      secret: 'not-the-secret',
+    });
     expect(wrongSecret.status).toBe(401);
-    expect((await wrongSecret.json()).error).toMatch(/GITHUB_WEBHOOK_SECRET/);
+    expect(((await wrongSecret.json()) as { error: string }).error).toMatch(
+      /GITHUB_WEBHOOK_SECRET/,
+    );
     const missing = await deliverWebhook(h.bot.port, { body: reported, signature: null });
     expect(missing.status).toBe(401);
     const garbage = await deliverWebhook(h.bot.port, { body: reported, signature: 'sha256=zz' });
@@ -124,10 +157,16 @@ describe('POST /github/webhook', () => {
   });
 
   it('acknowledges and ignores events it does not handle', async () => {
-    const issues = await deliverWebhook(h.bot.port, { event: 'issues', body: '{"action":"opened"}' });
+    const issues = await deliverWebhook(h.bot.port, {
+      event: 'issues',
+      body: '{"action":"opened"}',
+    });
     expect(issues.status).toBe(202);
     expect(await issues.json()).toMatchObject({ status: 'ignored' });
-    const ping = await deliverWebhook(h.bot.port, { event: 'ping', body: '{"zen":"Keep it logically awesome."}' });
+    const ping = await deliverWebhook(h.bot.port, {
+      event: 'ping',
+      body: '{"zen":"Keep it logically awesome."}',
+    });
     expect(ping.status).toBe(200);
     const otherAction = await deliverWebhook(h.bot.port, {
       body: withAdvisory(reported, (p) => {
@@ -174,7 +213,10 @@ describe('POST /github/webhook', () => {
     const channel = await summaryPosted(h, `${CHANNEL}-2`);
     expect(channel.is_private).toBe(true);
     expect(squatter.messages).toEqual([]);
-    expect(h.slack.callsTo('conversations.create').map((c) => c.args['name'])).toEqual([CHANNEL, `${CHANNEL}-2`]);
+    expect(h.slack.callsTo('conversations.create').map((c) => c.args['name'])).toEqual([
+      CHANNEL,
+      `${CHANNEL}-2`,
+    ]);
   });
 
   it('finishes the work of a try that died after creating the channel and posting', async () => {
@@ -220,9 +262,17 @@ describe('POST /github/webhook', () => {
     });
     const channel = await summaryPosted(h);
     const message = JSON.stringify(channel.messages[0]);
-    expect(message).toContain('&lt;!channel&gt; urgent: &lt;https://evil.example/login|click to verify&gt; &amp; &lt;@USECMGR1&gt;');
+    expect(message).toContain(
+      '&lt;!channel&gt; urgent: &lt;https://evil.example/login|click to verify&gt; &amp; &lt;@USECMGR1&gt;',
+    );
     expect(message).toContain('&lt;!here&gt;');
-    for (const forbidden of ['<!channel>', '<!here>', '<!everyone>', '<https://evil', '<@USECMGR1>']) {
+    for (const forbidden of [
+      '<!channel>',
+      '<!here>',
+      '<!everyone>',
+      '<https://evil',
+      '<@USECMGR1>',
+    ]) {
       expect(message).not.toContain(forbidden);
     }
   });
@@ -284,7 +334,7 @@ describe('POST /github/webhook', () => {
     await settle();
     expect(channel.messages).toHaveLength(2);
     expect(await h.redis.hget(`${h.namespace}:report:${GHSA}`, 'githubState')).toBe('published');
-    expect(await h.redis.zrange(`${h.namespace}:open`, 0, -1)).toEqual([]);
+    expect(await h.redis.zrange(`${h.namespace}:open`, '0', '-1')).toEqual([]);
   });
 
   it('acknowledges a published event for an advisory it never tracked', async () => {

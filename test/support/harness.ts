@@ -132,7 +132,9 @@ export interface WebhookDelivery {
 export async function deliverWebhook(port: number, delivery: WebhookDelivery): Promise<Response> {
   const signature =
     delivery.signature === undefined
-      ? `sha256=${createHmac('sha256', delivery.secret ?? WEBHOOK_SECRET).update(delivery.body).digest('hex')}`
+      ? `sha256=${createHmac('sha256', delivery.secret ?? WEBHOOK_SECRET)
+          .update(delivery.body)
+          .digest('hex')}`
       : delivery.signature;
   return fetch(`http://127.0.0.1:${port}/github/webhook`, {
     method: 'POST',
@@ -148,12 +150,17 @@ export async function deliverWebhook(port: number, delivery: WebhookDelivery): P
 }
 
 /** Waits until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5_000, what = 'condition'): Promise<Exclude<T, false | undefined>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<Exclude<T, false | undefined>> {
   const start = Date.now();
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== false) return value as Exclude<T, false | undefined>;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

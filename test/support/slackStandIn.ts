@@ -27,7 +27,8 @@ export interface StandInMessage {
   ephemeralTo?: string;
 }
 
-export type Fault = { error: string } | { status: 429; retryAfter: number } | { status: 500 | 502 | 503 };
+export type Fault =
+  { error: string } | { status: 429; retryAfter: number } | { status: 500 | 502 | 503 };
 
 export interface Call {
   method: string;
@@ -93,7 +94,9 @@ export class SlackStandIn {
 
   /** Every message posted anywhere, with its channel. */
   allMessages(): (StandInMessage & { channel: string })[] {
-    return [...this.channels.values()].flatMap((c) => c.messages.map((m) => ({ ...m, channel: c.id })));
+    return [...this.channels.values()].flatMap((c) =>
+      c.messages.map((m) => ({ ...m, channel: c.id })),
+    );
   }
 
   private makeChannel(name: string, isPrivate: boolean, creator: string): StandInChannel {
@@ -120,10 +123,13 @@ export class SlackStandIn {
 
     const faultIndex = this.faults.findIndex((f) => f.method === method);
     if (faultIndex >= 0) {
-      const [{ fault }] = this.faults.splice(faultIndex, 1) as [{ fault: Fault }];
+      const fault = (this.faults.splice(faultIndex, 1)[0] as { fault: Fault }).fault;
       if ('status' in fault) {
         if (fault.status === 429) {
-          res.writeHead(429, { 'retry-after': String(fault.retryAfter), 'content-type': 'application/json' });
+          res.writeHead(429, {
+            'retry-after': String(fault.retryAfter),
+            'content-type': 'application/json',
+          });
           res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
         } else {
           res.writeHead(fault.status, { 'content-type': 'text/html' });
@@ -133,7 +139,8 @@ export class SlackStandIn {
       }
       return reply(res, { ok: false, error: fault.error });
     }
-    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || String(args['token'] ?? '');
+    const token =
+      (req.headers.authorization ?? '').replace(/^Bearer /, '') || String(args['token'] ?? '');
     if (token !== this.token) return reply(res, { ok: false, error: 'invalid_auth' });
     reply(res, this.call(method, args));
   }
@@ -142,7 +149,8 @@ export class SlackStandIn {
     const bot = this.botUserId;
     const channelArg = (): StandInChannel | { error: string } => {
       const channel = this.channels.get(String(args['channel'] ?? ''));
-      if (!channel || (channel.is_private && !channel.members.has(bot))) return { error: 'channel_not_found' };
+      if (!channel || (channel.is_private && !channel.members.has(bot)))
+        return { error: 'channel_not_found' };
       return channel;
     };
     switch (method) {
@@ -151,7 +159,10 @@ export class SlackStandIn {
       case 'conversations.create': {
         const name = String(args['name'] ?? '');
         if (!NAME_RULE.test(name)) {
-          return { ok: false, error: name.length > 80 ? 'invalid_name_maxlength' : 'invalid_name_specials' };
+          return {
+            ok: false,
+            error: name.length > 80 ? 'invalid_name_maxlength' : 'invalid_name_specials',
+          };
         }
         if (this.channelNamed(name)) return { ok: false, error: 'name_taken' };
         const channel = this.makeChannel(name, args['is_private'] === 'true', bot);
@@ -160,7 +171,9 @@ export class SlackStandIn {
       case 'conversations.invite': {
         const channel = channelArg();
         if ('error' in channel) return { ok: false, ...channel };
-        const users = String(args['users'] ?? '').split(',').filter(Boolean);
+        const users = String(args['users'] ?? '')
+          .split(',')
+          .filter(Boolean);
         const errors: { user: string; ok: false; error: string }[] = [];
         const valid: string[] = [];
         for (const user of users) {
@@ -198,10 +211,16 @@ export class SlackStandIn {
         const types = String(args['types'] ?? 'public_channel').split(',');
         const visible = [...this.channels.values()].filter(
           (c) =>
-            (c.is_private ? types.includes('private_channel') && c.members.has(bot) : types.includes('public_channel')) &&
+            (c.is_private
+              ? types.includes('private_channel') && c.members.has(bot)
+              : types.includes('public_channel')) &&
             !(args['exclude_archived'] === 'true' && c.is_archived),
         );
-        return { ok: true, channels: visible.map(describe), response_metadata: { next_cursor: '' } };
+        return {
+          ok: true,
+          channels: visible.map(describe),
+          response_metadata: { next_cursor: '' },
+        };
       }
       case 'conversations.info': {
         const channel = channelArg();
@@ -232,7 +251,11 @@ export class SlackStandIn {
           .slice()
           .reverse()
           .slice(0, limit)
-          .map(({ metadata, ...m }) => ({ type: 'message', ...m, ...(withMeta && metadata ? { metadata } : {}) }));
+          .map(({ metadata, ...m }) => ({
+            type: 'message',
+            ...m,
+            ...(withMeta && metadata ? { metadata } : {}),
+          }));
         return { ok: true, messages, has_more: false };
       }
       case 'chat.postMessage':
@@ -240,14 +263,17 @@ export class SlackStandIn {
         const channel = channelArg();
         if ('error' in channel) return { ok: false, ...channel };
         if (channel.is_archived) return { ok: false, error: 'is_archived' };
-        if (!channel.members.has(bot) && channel.is_private) return { ok: false, error: 'not_in_channel' };
+        if (!channel.members.has(bot) && channel.is_private)
+          return { ok: false, error: 'not_in_channel' };
         const ts = `${Math.floor(Date.now() / 1000)}.${String(this.nextTs++).padStart(6, '0')}`;
         const message: StandInMessage = {
           ts,
           user: bot,
           text: String(args['text'] ?? ''),
           ...(args['blocks'] ? { blocks: args['blocks'] as unknown[] } : {}),
-          ...(args['metadata'] ? { metadata: args['metadata'] as StandInMessage['metadata'] & object } : {}),
+          ...(args['metadata']
+            ? { metadata: args['metadata'] as StandInMessage['metadata'] & object }
+            : {}),
           ...(method === 'chat.postEphemeral' ? { ephemeralTo: String(args['user']) } : {}),
         };
         channel.messages.push(message);
@@ -293,7 +319,11 @@ function parseArgs(raw: string, contentType: string): Record<string, unknown> {
   return Object.fromEntries(
     entries.map(([key, value]) => [
       key,
-      JSON_ARGS.has(key) && typeof value === 'string' ? JSON.parse(value) : typeof value === 'boolean' ? String(value) : value,
+      JSON_ARGS.has(key) && typeof value === 'string'
+        ? JSON.parse(value)
+        : typeof value === 'boolean'
+          ? String(value)
+          : value,
     ]),
   );
 }

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { describeConfig } from './checkConfig.js';
+
+const USAGE = `Usage: vulnbot <command>
+
+Commands:
+  check-config   validate the environment and the policy file (VULNBOT_CONFIG), then exit
+`;
+
+async function main(argv: string[]): Promise<number> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const [command] = argv;
+  switch (command) {
+    case 'check-config': {
+      try {
+        console.log(describeConfig(loadConfig(process.env)));
+        return 0;
+      } catch (error) {
+        if (error instanceof ConfigError) {
+          console.error(error.message);
+          return 2;
+        }
+        throw error;
+      }
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`vulnbot: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);
