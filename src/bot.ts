@@ -10,10 +10,13 @@ import { githubWebhookRoute } from './intake/webhookRoute.js';
 import { EFFECT_JOB_OPTIONS, EFFECTS_QUEUE, Effects } from './jobs/effects.js';
 import { startWorker } from './jobs/worker.js';
 import { createLogger } from './log.js';
+import { fireReminder } from './reminders/fire.js';
+import { REMINDERS_QUEUE, ReminderSchedule } from './reminders/schedule.js';
 import { Keys } from './reports/keys.js';
 import { ReportStore } from './reports/store.js';
 import { createSlackApp, workerSlackClient } from './slack/app.js';
 import { ReportChannels } from './slack/channels.js';
+import { registerListeners } from './slack/listeners/index.js';
 import {
   openReportChannel,
   postStateChange,
@@ -52,7 +55,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     defaultJobOptions: EFFECT_JOB_OPTIONS,
   });
   const effects = new Effects(effectsQueue);
-  const intake = new AdvisoryIntake(store, effects, policy, log);
+  const remindersQueue = new Queue(REMINDERS_QUEUE, { connection: queueConnection, prefix: bullPrefix });
+  const schedule = new ReminderSchedule(remindersQueue, redis, keys, policy);
+  const intake = new AdvisoryIntake(store, effects, schedule, policy, log);
 
   const slackForJobs = workerSlackClient(env, log);
   const channels = new ReportChannels(slackForJobs, redis, keys, log);
@@ -65,8 +70,16 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     },
     { connection: queueConnection, prefix: bullPrefix, log },
   );
+  const fire = (job: { data: { ghsaId: string; step: string } }) =>
+    fireReminder(job.data.ghsaId, job.data.step, { store, channels, schedule, policy, log, now });
+  const remindersWorker = startWorker(
+    REMINDERS_QUEUE,
+    { reminder: fire, deadline: fire, escalation: fire },
+    { connection: queueConnection, prefix: bullPrefix, log },
+  );
 
   const slack = createSlackApp(env, log, () => channels.ownUserId());
+  registerListeners(slack.app, { store, schedule, policy, log, now });
   const server = createHttpServer(
     {
       githubWebhook: githubWebhookRoute({
@@ -86,7 +99,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     server.listen(env.PORT, () => resolve());
   });
   await slack.start();
-  await resumeUnfinishedWork(store, effects, log);
+  await resumeUnfinishedWork(store, effects, schedule, now(), log);
   const port = (server.address() as AddressInfo).port;
   log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, 'vulnbot started');
 
@@ -98,8 +111,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         server.closeAllConnections();
       });
       await slack.stop();
-      await effectsWorker.close();
-      await effectsQueue.close();
+      await Promise.all([effectsWorker.close(), remindersWorker.close()]);
+      await Promise.all([effectsQueue.close(), remindersQueue.close()]);
       await queueConnection.quit();
       await redis.quit();
       log.info('vulnbot stopped');
@@ -107,13 +120,24 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   };
 }
 
-/** A report stored just before a crash may still lack its channel: queue that work again. */
-async function resumeUnfinishedWork(store: ReportStore, effects: Effects, log: Logger) {
+/**
+ * A report stored just before a crash may lack its channel or its reminder jobs: queue that work
+ * again. Both are idempotent, so doing it on every start is safe.
+ */
+async function resumeUnfinishedWork(
+  store: ReportStore,
+  effects: Effects,
+  schedule: ReminderSchedule,
+  now: Date,
+  log: Logger,
+) {
   for (const ghsaId of await store.openReportIds()) {
     const report = await store.get(ghsaId);
-    if (report && !report.channelId) {
+    if (!report) continue;
+    if (!report.channelId) {
       log.info({ ghsaId }, 'resuming channel creation');
       await effects.openChannel(ghsaId);
     }
+    await schedule.schedule(report, now);
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
 import type { Effects } from '../jobs/effects.js';
+import type { ReminderSchedule } from '../reminders/schedule.js';
 import { newReport, type AdvisoryFacts } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
 
@@ -14,6 +15,7 @@ export class AdvisoryIntake {
   constructor(
     private readonly store: ReportStore,
     private readonly effects: Effects,
+    private readonly reminders: ReminderSchedule,
     private readonly policy: Policy,
     private readonly log: Logger,
   ) {}
@@ -30,6 +32,8 @@ export class AdvisoryIntake {
     // Queued even for a known report: if an earlier attempt stored it and then died, this
     // finishes the work; if the channel exists already, the job does nothing.
     await this.effects.openChannel(report.ghsaId);
+    const stored = (await this.store.get(report.ghsaId)) ?? report;
+    await this.reminders.schedule(stored, receivedAt);
     this.log.info({ ghsaId: report.ghsaId, repo: report.repo, created }, 'report received');
     return created ? 'stored' : 'known';
   }

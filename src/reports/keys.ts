@@ -14,6 +14,10 @@ export class Keys {
   posted(ghsaId: string): string {
     return `${this.namespace}:posted:${ghsaId}`;
   }
+  /** Hash: reminder step → ISO time it was snoozed to. */
+  snooze(ghsaId: string): string {
+    return `${this.namespace}:snooze:${ghsaId}`;
+  }
   /** String: the report a Slack channel belongs to. */
   channel(channelId: string): string {
     return `${this.namespace}:channel:${channelId}`;

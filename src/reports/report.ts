@@ -36,6 +36,33 @@ export interface Report {
   reportedAt: string;
   deadline: string;
   channelId?: string;
+  /** Slack user id of the group member who owns the report. */
+  owner?: string;
+  /** The latest triage decision; the first one other than needs-info is the response (P4). */
+  decision?: TriageDecision;
+  /** When the report got its response: the response clock stops here. */
+  respondedAt?: string;
+  cvssVector?: string;
+  cvssScore?: string;
+  /** FIRST rating of the score: none, low, medium, high or critical. */
+  severity?: string;
+}
+
+export const TRIAGE_DECISIONS = ['accept', 'reject', 'needs-info', 'duplicate'] as const;
+export type TriageDecision = (typeof TRIAGE_DECISIONS)[number];
+
+/** Only "needs more information" leaves the clock running: it is not yet an answer. */
+export function stopsTheClock(decision: TriageDecision): boolean {
+  return decision !== 'needs-info';
+}
+
+/** What the group still owes the report, in the words a reminder uses. */
+export function missingForResponse(report: Report): string[] {
+  const missing: string[] = [];
+  if (!report.owner) missing.push('an owner (`/vuln assign @someone`)');
+  if (!report.respondedAt) missing.push('a triage decision (`/vuln triage accept|reject|needs-info`)');
+  if (!report.severity) missing.push('a severity score (`/vuln score <CVSS vector>`)');
+  return missing;
 }
 
 /**
@@ -62,6 +89,10 @@ export function newReport(facts: AdvisoryFacts, policy: Policy, receivedAt: Date
 }
 
 /** Reports still needing the group's work; published, closed and withdrawn ones are done. */
+export function hasResponse(report: Pick<Report, 'respondedAt'>): boolean {
+  return report.respondedAt !== undefined;
+}
+
 export function isOpen(report: Pick<Report, 'githubState'>): boolean {
   return report.githubState === 'triage' || report.githubState === 'draft';
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { GITHUB_STATES, isOpen, type Report } from './report.js';
+import { GITHUB_STATES, TRIAGE_DECISIONS, isOpen, type Report, type TriageDecision } from './report.js';
 import type { Keys } from './keys.js';
 import type { TimelineEntry } from './timeline.js';
 
@@ -17,6 +17,12 @@ const storedReport = z.object({
   reportedAt: z.string(),
   deadline: z.string(),
   channelId: z.string().optional(),
+  owner: z.string().optional(),
+  decision: z.enum(TRIAGE_DECISIONS).optional(),
+  respondedAt: z.string().optional(),
+  cvssVector: z.string().optional(),
+  cvssScore: z.string().optional(),
+  severity: z.string().optional(),
 });
 
 type Field = keyof Report;
@@ -50,6 +56,17 @@ end
 local entry = string.gsub(ARGV[5], '@FROM@', from, 1)
 redis.call('XADD', KEYS[3], '*', 'entry', entry)
 return 1`;
+
+// Records a triage decision; the first one that stops the clock also sets respondedAt.
+const DECIDE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('HSET', KEYS[1], 'decision', ARGV[1])
+redis.call('XADD', KEYS[2], '*', 'entry', ARGV[4])
+if ARGV[2] == '1' and redis.call('HSETNX', KEYS[1], 'respondedAt', ARGV[3]) == 1 then
+  redis.call('XADD', KEYS[2], '*', 'entry', ARGV[5])
+  return 1
+end
+return 0`;
 
 export type StateChange = 'changed' | 'unchanged' | 'unknown';
 
@@ -127,6 +144,56 @@ export class ReportStore {
       entry,
     );
     return result === 1 ? 'changed' : result === 0 ? 'unchanged' : 'unknown';
+  }
+
+  /**
+   * Records a triage decision. Returns true when this decision is the report's response (the
+   * first one that stops the clock), so the caller cancels the reminders exactly then.
+   */
+  async decide(
+    report: Pick<Report, 'ghsaId' | 'reportedAt'>,
+    decision: TriageDecision,
+    stopsClock: boolean,
+    at: string,
+    actor: string,
+    reason?: string,
+  ): Promise<boolean> {
+    const decided: TimelineEntry = {
+      type: 'triage-decision',
+      decision,
+      ...(reason ? { reason } : {}),
+      at,
+      actor,
+    };
+    const responded: TimelineEntry = {
+      type: 'responded',
+      afterMs: Date.parse(at) - Date.parse(report.reportedAt),
+      at,
+      actor,
+    };
+    const result = await this.redis.eval(
+      DECIDE,
+      2,
+      this.keys.report(report.ghsaId),
+      this.keys.timeline(report.ghsaId),
+      decision,
+      stopsClock ? '1' : '0',
+      at,
+      JSON.stringify(decided),
+      JSON.stringify(responded),
+    );
+    if (result === -1) throw new Error(`no report ${report.ghsaId}`);
+    return result === 1;
+  }
+
+  /** Sets plain fields and records why, in one step. */
+  async update(ghsaId: string, fields: Partial<Report>, entry: TimelineEntry): Promise<void> {
+    const flat = Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    await this.redis
+      .multi()
+      .hset(this.keys.report(ghsaId), ...flat)
+      .xadd(this.keys.timeline(ghsaId), '*', 'entry', JSON.stringify(entry))
+      .exec();
   }
 
   /** Remembers which report a Slack channel belongs to (for commands and membership checks). */

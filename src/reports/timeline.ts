@@ -8,7 +8,12 @@ export type TimelineEvent =
   | { type: 'members-invited'; users: string[] }
   | { type: 'summary-posted'; channelId: string }
   | { type: 'github-state-changed'; from: string; to: string }
-  | { type: 'cve-assigned'; cveId: string };
+  | { type: 'cve-assigned'; cveId: string }
+  | { type: 'triage-decision'; decision: string; reason?: string }
+  | { type: 'responded'; afterMs: number }
+  | { type: 'reminder-posted'; step: string; kind: string }
+  | { type: 'reminder-snoozed'; step: string; until: string }
+  | { type: 'reminders-cancelled'; steps: string[] };
 
 export type TimelineEntry = TimelineEvent & {
   /** ISO time of the event. */

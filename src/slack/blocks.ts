@@ -54,9 +54,14 @@ export function reportSummaryMessage(report: Report): SlackMessage {
   };
 }
 
-/** The channel topic keeps the deadline in sight. */
-export function reportChannelTopic(report: Report): string {
-  return `${report.ghsaId} · response due ${report.deadline.slice(0, 16).replace('T', ' ')} UTC · embargoed`;
+/** The channel topic keeps the deadline in sight, and says so once it has passed. */
+export function reportChannelTopic(report: Report, now?: Date): string {
+  const deadline = `${report.deadline.slice(0, 16).replace('T', ' ')} UTC`;
+  if (report.respondedAt) return `${report.ghsaId} · responded · embargoed`;
+  const overdue = now !== undefined && now.getTime() >= Date.parse(report.deadline);
+  return overdue
+    ? `${report.ghsaId} · response OVERDUE since ${deadline} · embargoed`
+    : `${report.ghsaId} · response due ${deadline} · embargoed`;
 }
 
 const STATE_NOTICES: Record<string, string> = {

@@ -1,0 +1,9 @@
+import type { App } from '@slack/bolt';
+import { registerSnoozeButtons, type SnoozeDeps } from './snooze.js';
+
+export type ListenerDeps = SnoozeDeps;
+
+/** Every Slack listener is registered here, in one place. */
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  registerSnoozeButtons(app, deps);
+}
