@@ -55,7 +55,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     defaultJobOptions: EFFECT_JOB_OPTIONS,
   });
   const effects = new Effects(effectsQueue);
-  const remindersQueue = new Queue(REMINDERS_QUEUE, { connection: queueConnection, prefix: bullPrefix });
+  const remindersQueue = new Queue(REMINDERS_QUEUE, {
+    connection: queueConnection,
+    prefix: bullPrefix,
+  });
   const schedule = new ReminderSchedule(remindersQueue, redis, keys, policy);
   const intake = new AdvisoryIntake(store, effects, schedule, policy, log);
 

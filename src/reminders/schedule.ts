@@ -43,7 +43,9 @@ export class ReminderSchedule {
   ) {}
 
   /** The report's plan with its snoozes applied, soonest first. */
-  async plan(report: Pick<Report, 'ghsaId' | 'reportedAt' | 'deadline'>): Promise<PlannedReminder[]> {
+  async plan(
+    report: Pick<Report, 'ghsaId' | 'reportedAt' | 'deadline'>,
+  ): Promise<PlannedReminder[]> {
     const snoozes = await this.redis.hgetall(this.keys.snooze(report.ghsaId));
     return reminderPlan(this.policy, new Date(report.reportedAt), new Date(report.deadline))
       .map((item) => {

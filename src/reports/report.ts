@@ -60,7 +60,8 @@ export function stopsTheClock(decision: TriageDecision): boolean {
 export function missingForResponse(report: Report): string[] {
   const missing: string[] = [];
   if (!report.owner) missing.push('an owner (`/vuln assign @someone`)');
-  if (!report.respondedAt) missing.push('a triage decision (`/vuln triage accept|reject|needs-info`)');
+  if (!report.respondedAt)
+    missing.push('a triage decision (`/vuln triage accept|reject|needs-info`)');
   if (!report.severity) missing.push('a severity score (`/vuln score <CVSS vector>`)');
   return missing;
 }

@@ -1,6 +1,12 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { GITHUB_STATES, TRIAGE_DECISIONS, isOpen, type Report, type TriageDecision } from './report.js';
+import {
+  GITHUB_STATES,
+  TRIAGE_DECISIONS,
+  isOpen,
+  type Report,
+  type TriageDecision,
+} from './report.js';
 import type { Keys } from './keys.js';
 import type { TimelineEntry } from './timeline.js';
 
@@ -188,7 +194,9 @@ export class ReportStore {
 
   /** Sets plain fields and records why, in one step. */
   async update(ghsaId: string, fields: Partial<Report>, entry: TimelineEntry): Promise<void> {
-    const flat = Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    const flat = Object.entries(fields).flatMap(([k, v]) =>
+      v === undefined ? [] : [k, String(v)],
+    );
     await this.redis
       .multi()
       .hset(this.keys.report(ghsaId), ...flat)

@@ -4,13 +4,24 @@ import type { CvssVersion } from './types.js';
 /** The longest piece of user input an error message repeats back (input comes from Slack). */
 export const MAX_ECHO = 20;
 
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** Control, zero-width and bidirectional-override characters, which could garble a message. */
+function isInvisible(char: string): boolean {
+  const code = char.codePointAt(0) ?? 0;
+  const within = (low: number, high: number): boolean => code >= low && code <= high;
+  return (
+    within(0x00, 0x1f) ||
+    within(0x7f, 0x9f) ||
+    within(0x200b, 0x200f) ||
+    within(0x202a, 0x202e) ||
+    within(0x2066, 0x2069)
+  );
+}
 
 /** A short, printable piece of user input to quote in a message: at most MAX_ECHO characters. */
 export function excerpt(text: string): string {
   const chars = Array.from(text); // by code point, so a cut never splits a surrogate pair
-  const cut = chars.length > MAX_ECHO ? `${chars.slice(0, MAX_ECHO).join('')}…` : text;
-  return cut.replace(UNPRINTABLE, '?');
+  const kept = chars.slice(0, MAX_ECHO).map((char) => (isInvisible(char) ? '?' : char));
+  return kept.join('') + (chars.length > MAX_ECHO ? '…' : '');
 }
 
 /** "N", "N or A", "N, A, L or P". */

@@ -35,7 +35,10 @@ export function reminderMessage(
   const still = missing.length > 0 ? `Still missing: ${missing.join(', ')}.` : '';
   const audience = reminderAudience(report, item, policy).map(mention).join(' ');
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: [headline, still].filter(Boolean).join('\n') } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: [headline, still].filter(Boolean).join('\n') },
+    },
     { type: 'context', elements: [{ type: 'mrkdwn', text: audience || '_nobody to notify_' }] },
   ];
   if (item.snoozable) {
@@ -45,11 +48,16 @@ export function reminderMessage(
       elements: (['1d', '3d'] as const).map((length) => ({
         type: 'button' as const,
         action_id: SNOOZE_ACTIONS[length],
-        text: { type: 'plain_text' as const, text: `Snooze ${length === '1d' ? '1 day' : '3 days'}` },
+        text: {
+          type: 'plain_text' as const,
+          text: `Snooze ${length === '1d' ? '1 day' : '3 days'}`,
+        },
         value: report.ghsaId,
       })),
     });
   }
-  const plain = headline.replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1').replace(/<[^|>]*\|([^>]*)>/g, '$1');
+  const plain = headline
+    .replace(/<!date\^\d+\^[^|]*\|([^>]*)>/g, '$1')
+    .replace(/<[^|>]*\|([^>]*)>/g, '$1');
   return { text: `${plain} ${audience}`.trim(), blocks };
 }

@@ -149,6 +149,63 @@ export async function deliverWebhook(port: number, delivery: WebhookDelivery): P
   });
 }
 
+/** Sends a request the way Slack does: form body, `v0` HMAC signature over timestamp and body. */
+export async function slackRequest(
+  port: number,
+  form: Record<string, string>,
+  secret = SIGNING_SECRET,
+): Promise<Response> {
+  const body = new URLSearchParams(form).toString();
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': signature,
+    },
+    body,
+  });
+}
+
+/** A click on a Block Kit button in `channel` by `user`. */
+export function buttonClick(
+  port: number,
+  opts: { user: string; channel: string; actionId: string; value: string },
+) {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'TTEAM', domain: 'example' },
+    user: { id: opts.user, username: opts.user, team_id: 'TTEAM' },
+    api_app_id: 'AVULNBOT',
+    token: 'legacy-verification-token',
+    container: { type: 'message', channel_id: opts.channel, message_ts: '1700000000.000100' },
+    trigger_id: '123.456.abc',
+    channel: { id: opts.channel, name: 'report-channel' },
+    response_url: 'https://hooks.slack.invalid/actions/T/1/x',
+    actions: [
+      {
+        type: 'button',
+        action_id: opts.actionId,
+        block_id: 'snooze',
+        value: opts.value,
+        text: { type: 'plain_text', text: 'Snooze' },
+        action_ts: String(Date.now() / 1000),
+      },
+    ],
+  };
+  return slackRequest(port, { payload: JSON.stringify(payload) });
+}
+
+/** A report delivery made "just now", so second-scale policies have their clock running. */
+export function freshReport(body: string, change?: (payload: Record<string, any>) => void): string {
+  const payload = JSON.parse(body) as Record<string, any>;
+  payload['repository_advisory'].updated_at = new Date().toISOString();
+  change?.(payload);
+  return JSON.stringify(payload);
+}
+
 /** Waits until `check` returns a value (not undefined/false), or fails after `timeoutMs`. */
 export async function eventually<T>(
   check: () => T | Promise<T>,

@@ -20,6 +20,8 @@ export interface StandInChannel {
 
 export interface StandInMessage {
   ts: string;
+  /** Wall-clock ms when Slack received it (for timing assertions). */
+  postedAt?: number;
   user: string;
   text: string;
   blocks?: unknown[];
@@ -268,6 +270,7 @@ export class SlackStandIn {
         const ts = `${Math.floor(Date.now() / 1000)}.${String(this.nextTs++).padStart(6, '0')}`;
         const message: StandInMessage = {
           ts,
+          postedAt: Date.now(),
           user: bot,
           text: String(args['text'] ?? ''),
           ...(args['blocks'] ? { blocks: args['blocks'] as unknown[] } : {}),

@@ -18,7 +18,10 @@ export interface SnoozeDeps {
 
 /** The "Snooze 1 day / 3 days" buttons on a reminder (need-to-know group only). */
 export function registerSnoozeButtons(app: App, deps: SnoozeDeps): void {
-  for (const [length, actionId] of Object.entries(SNOOZE_ACTIONS) as [keyof typeof SNOOZE_OPTIONS, string][]) {
+  for (const [length, actionId] of Object.entries(SNOOZE_ACTIONS) as [
+    keyof typeof SNOOZE_OPTIONS,
+    string,
+  ][]) {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, client }) => {
       await ack();
       const user = body.user.id;
