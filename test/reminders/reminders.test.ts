@@ -165,28 +165,6 @@ describe('reminders against a second-scale response window', () => {
       await parts.close();
     }
   }, 30_000);
-
-  it('loses no reminder when the bot restarts between two of them', async () => {
-    h = await startHarness({ policy: SECOND_SCALE });
-    await deliverWebhook(h.bot.port, { body: freshReport(reported) });
-    const channel = await reportChannel(h);
-    await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
-    await h.restart();
-    await eventually(() => clockMessages(channel).length === 5, 12_000, 'the rest after a restart');
-    await settle(2_500);
-    expect(clockMessages(channel)).toHaveLength(5);
-  }, 30_000);
-
-  it('posts each reminder once with two bot processes on one Redis', async () => {
-    h = await startHarness({ policy: SECOND_SCALE });
-    await h.startReplica();
-    await deliverWebhook(h.bot.port, { body: freshReport(reported) });
-    const channel = await reportChannel(h);
-    await eventually(() => clockMessages(channel).length >= 5, 12_000, 'five clock messages');
-    await settle(2_500);
-    expect(clockMessages(channel)).toHaveLength(5);
-    expect(h.slack.callsTo('conversations.create')).toHaveLength(1);
-  }, 30_000);
 });
 
 describe('snooze buttons', () => {

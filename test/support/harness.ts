@@ -58,6 +58,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   policy?: string;
+  /** A Redis of the test's own (default: the shared one at REDIS_URL). */
+  redisUrl?: string;
   now?: BotOptions['now'];
 }
 
@@ -72,7 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       SLACK_API_URL: slack.url,
       GITHUB_TOKEN: 'ghs-stand-in-token',
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      REDIS_URL,
+      REDIS_URL: options.redisUrl ?? REDIS_URL,
       PORT: '0',
     }),
     policy: parsePolicy(options.policy ?? DEFAULT_POLICY),
@@ -82,7 +84,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     log: createLogger('debug', logs.stream),
     ...(options.now ? { now: options.now } : {}),
   };
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(options.redisUrl ?? REDIS_URL);
   const replicas: RunningBot[] = [];
   const harness: Harness = {
     bot: await startBot(config, botOptions),
