@@ -34,6 +34,10 @@ export const policySchema = z
     overdueEvery: duration.default(86_400_000),
     maxEscalations: z.number().int().min(0).max(100).default(7),
     pollEvery: duration.default(5 * 60_000),
+    /** GitHub organisations to poll, besides the owners named in `repos`. */
+    organizations: z
+      .array(z.string().regex(/^[A-Za-z0-9-]+$/, 'must be a GitHub organisation login'))
+      .default([]),
     timezone: z
       .string()
       .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
