@@ -3,7 +3,10 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/load.js';
+import { AdvisoryGateway } from './github/advisories.js';
+import { createOctokit } from './github/octokit.js';
 import { createHttpServer } from './http/server.js';
+import { POLL_QUEUE, POLL_SCHEDULER_ID, pollAdvisories } from './intake/poller.js';
 import { AdvisoryIntake } from './intake/advisoryIntake.js';
 import { DeliveryLog } from './intake/deliveries.js';
 import { githubWebhookRoute } from './intake/webhookRoute.js';
@@ -62,9 +65,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const schedule = new ReminderSchedule(remindersQueue, redis, keys, policy);
   const intake = new AdvisoryIntake(store, effects, schedule, policy, log);
 
+  const github = new AdvisoryGateway(createOctokit(env));
   const slackForJobs = workerSlackClient(env, log);
   const channels = new ReportChannels(slackForJobs, redis, keys, log);
-  const flow: ChannelFlowDeps = { store, channels, policy, log, now };
+  const flow: ChannelFlowDeps = { store, channels, github, policy, log, now };
   const effectsWorker = startWorker(
     EFFECTS_QUEUE,
     {
@@ -81,8 +85,29 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     { connection: queueConnection, prefix: bullPrefix, log },
   );
 
+  // One job scheduler for the whole deployment: upserting it from every replica is idempotent.
+  const pollQueue = new Queue(POLL_QUEUE, {
+    connection: queueConnection,
+    prefix: bullPrefix,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 },
+  });
+  await pollQueue.upsertJobScheduler(
+    POLL_SCHEDULER_ID,
+    { every: policy.pollEvery },
+    { name: 'poll' },
+  );
+  const pollWorker = startWorker(
+    POLL_QUEUE,
+    {
+      poll: async () => {
+        await pollAdvisories({ store, intake, github, schedule, channels, policy, log, now });
+      },
+    },
+    { connection: queueConnection, prefix: bullPrefix, log, concurrency: 1 },
+  );
+
   const slack = createSlackApp(env, log, () => channels.ownUserId());
-  registerListeners(slack.app, { store, schedule, policy, log, now });
+  registerListeners(slack.app, { store, schedule, github, policy, log, now });
   const server = createHttpServer(
     {
       githubWebhook: githubWebhookRoute({
@@ -114,8 +139,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         server.closeAllConnections();
       });
       await slack.stop();
-      await Promise.all([effectsWorker.close(), remindersWorker.close()]);
-      await Promise.all([effectsQueue.close(), remindersQueue.close()]);
+      await Promise.all([effectsWorker.close(), remindersWorker.close(), pollWorker.close()]);
+      await Promise.all([effectsQueue.close(), remindersQueue.close(), pollQueue.close()]);
       await queueConnection.quit();
       await redis.quit();
       log.info('vulnbot stopped');

@@ -46,6 +46,13 @@ export interface Report {
   cvssScore?: string;
   /** FIRST rating of the score: none, low, medium, high or critical. */
   severity?: string;
+  cweIds?: string;
+  /** The release that fixes it (P9), e.g. v0.8.2. */
+  patchedVersion?: string;
+  /** The advisory's temporary private fork (P7). */
+  forkUrl?: string;
+  cveRequestedAt?: string;
+  duplicateOf?: string;
 }
 
 export const TRIAGE_DECISIONS = ['accept', 'reject', 'needs-info', 'duplicate'] as const;

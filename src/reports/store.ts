@@ -29,6 +29,11 @@ const storedReport = z.object({
   cvssVector: z.string().optional(),
   cvssScore: z.string().optional(),
   severity: z.string().optional(),
+  cweIds: z.string().optional(),
+  patchedVersion: z.string().optional(),
+  forkUrl: z.string().optional(),
+  cveRequestedAt: z.string().optional(),
+  duplicateOf: z.string().optional(),
 });
 
 type Field = keyof Report;

@@ -13,7 +13,16 @@ export type TimelineEvent =
   | { type: 'responded'; afterMs: number }
   | { type: 'reminder-posted'; step: string; kind: string }
   | { type: 'reminder-snoozed'; step: string; until: string }
-  | { type: 'reminders-cancelled'; steps: string[] };
+  | { type: 'reminders-cancelled'; steps: string[] }
+  | { type: 'assigned'; owner: string }
+  | { type: 'scored'; vector: string; score: number; rating: string }
+  | { type: 'cwe-set'; cweIds: string[] }
+  | { type: 'cve-requested' }
+  | { type: 'fork-created'; url: string }
+  | { type: 'fix-version'; version: string }
+  | { type: 'published' }
+  | { type: 'closed'; reason?: string }
+  | { type: 'github-synced'; field: string; value: string };
 
 export type TimelineEntry = TimelineEvent & {
   /** ISO time of the event. */

@@ -1,10 +1,53 @@
-import type { KnownBlock } from '@slack/types';
+import type { KnownBlock, View } from '@slack/types';
 import type { Report } from '../reports/report.js';
 import { escapeSlackText, slackDate, slackLink } from './escape.js';
 
 export interface SlackMessage {
   text: string;
   blocks: KnownBlock[];
+}
+
+export const REPORT_ACTIONS = {
+  accept: 'vuln_accept',
+  reject: 'vuln_reject',
+  assignMe: 'vuln_assign_me',
+  score: 'vuln_score',
+} as const;
+export const SCORE_MODAL = 'vuln_score_modal';
+export const SCORE_VECTOR_BLOCK = 'cvss_vector';
+
+function button(actionId: string, text: string, value: string, style?: 'primary' | 'danger') {
+  return {
+    type: 'button' as const,
+    action_id: actionId,
+    text: { type: 'plain_text' as const, text },
+    value,
+    ...(style ? { style } : {}),
+  };
+}
+
+/** The "Score…" modal: one field for the vector; the channel travels in private_metadata. */
+export function scoreModal(channelId: string): View {
+  return {
+    type: 'modal',
+    callback_id: SCORE_MODAL,
+    private_metadata: channelId,
+    title: { type: 'plain_text', text: 'Score the report' },
+    submit: { type: 'plain_text', text: 'Score' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: SCORE_VECTOR_BLOCK,
+        label: { type: 'plain_text', text: 'CVSS 3.1 or 4.0 vector' },
+        element: {
+          type: 'plain_text_input',
+          action_id: 'vector',
+          placeholder: { type: 'plain_text', text: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
+        },
+      },
+    ],
+  };
 }
 
 /** The first message in a report's channel. Every reporter-controlled string is escaped. */
@@ -39,6 +82,16 @@ export function reportSummaryMessage(report: Report): SlackMessage {
           ),
           field('Response due', slackDate(report.deadline)),
           field('GitHub state', report.githubState),
+        ],
+      },
+      {
+        type: 'actions',
+        block_id: 'report-actions',
+        elements: [
+          button(REPORT_ACTIONS.accept, 'Accept', report.ghsaId, 'primary'),
+          button(REPORT_ACTIONS.reject, 'Reject', report.ghsaId, 'danger'),
+          button(REPORT_ACTIONS.assignMe, 'Assign me', report.ghsaId),
+          button(REPORT_ACTIONS.score, 'Score…', report.ghsaId),
         ],
       },
       {

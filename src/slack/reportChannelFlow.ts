@@ -1,13 +1,18 @@
 import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
+import type { AdvisoryGateway } from '../github/advisories.js';
+import { affectsLatest } from '../policy/releases.js';
 import { needToKnowGroup } from '../policy/needToKnow.js';
+import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
 import { reportChannelTopic, reportSummaryMessage, stateChangeMessage } from './blocks.js';
 import type { ReportChannels } from './channels.js';
+import { escapeSlackText } from './escape.js';
 
 export interface ChannelFlowDeps {
   store: ReportStore;
   channels: ReportChannels;
+  github: AdvisoryGateway;
   policy: Policy;
   log: Logger;
   now: () => Date;
@@ -69,6 +74,42 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
       at: deps.now().toISOString(),
       actor: 'vulnbot',
     });
+  }
+  const release = await latestReleaseNotice(report, deps);
+  if (release) {
+    await channels.postOnce(ghsaId, channelId, 'latest-release', {
+      text: release,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: release } }],
+    });
+  }
+}
+
+/**
+ * P8: only the latest release is analysed. Says which it is, and flags a report whose affected
+ * versions leave it out. GitHub being unreachable must not hold up the channel: skipped then.
+ */
+async function latestReleaseNotice(
+  report: Report,
+  deps: ChannelFlowDeps,
+): Promise<string | undefined> {
+  try {
+    const [latest, advisory] = await Promise.all([
+      deps.github.latestRelease(report.repo),
+      deps.github.get(report.repo, report.ghsaId),
+    ]);
+    if (!latest) return `:package: ${escapeSlackText(report.repo)} has no release yet.`;
+    const tag = escapeSlackText(latest.tag);
+    const affected = affectsLatest(advisory.vulnerableRanges, latest.tag);
+    if (affected === 'no') {
+      return `:warning: The latest release is *${tag}*, and the affected versions given (${advisory.vulnerableRanges.map(escapeSlackText).join('; ')}) do not include it. Only the latest release is analysed (P8): ask the reporter to confirm on ${tag}.`;
+    }
+    return `:package: The latest release is *${tag}*${affected === 'yes' ? ', and the report says it is affected' : ''}. Only the latest release is analysed (P8); a fix ships as its next point release or in the next minor release (P9).`;
+  } catch (error) {
+    deps.log.warn(
+      { ghsaId: report.ghsaId, error: (error as Error).message },
+      'latest release unknown',
+    );
+    return undefined;
   }
 }
 

@@ -43,7 +43,10 @@ export function authorize(
       error: `Only the need-to-know group of ${report.ghsaId} may run \`${usage}\`: the security managers, the steering committee and the maintainers of ${report.repo}.`,
     };
   }
-  if (needsSecurityManager(command) && !rolesOf(policy, report.repo, userId).includes('securityManager')) {
+  if (
+    needsSecurityManager(command) &&
+    !rolesOf(policy, report.repo, userId).includes('securityManager')
+  ) {
     const managers = policy.securityManagers.map((id) => `<@${id}>`).join(', ');
     const what = command.kind === 'triage' ? '/vuln triage accept' : usage;
     return {

@@ -65,8 +65,12 @@ export async function runVulnCommand(text: string, ctx: CommandContext): Promise
     const message = (error as Error).message;
     log.error({ error: message }, 'command failed');
     if (error instanceof GitHubError) {
-      return onlyToCaller(`GitHub refused: ${message}. vulnbot recorded nothing; fix the cause and run the command again.`);
+      return onlyToCaller(
+        `${message}. vulnbot recorded nothing; fix the cause and run the command again.`,
+      );
     }
-    return onlyToCaller(`That failed: ${message}. Run the command again; if it keeps failing, check the bot's logs.`);
+    return onlyToCaller(
+      `That failed: ${message}. Run the command again; if it keeps failing, check the bot's logs.`,
+    );
   }
 }

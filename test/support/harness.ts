@@ -6,6 +6,7 @@ import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { envSchema } from '../../src/config/env.js';
 import { parsePolicy, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
+import { GitHubStandIn } from './githubStandIn.js';
 import { SlackStandIn } from './slackStandIn.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -45,6 +46,7 @@ export class LogCapture {
 export interface Harness {
   bot: RunningBot;
   slack: SlackStandIn;
+  github: GitHubStandIn;
   redis: Redis;
   namespace: string;
   logs: LogCapture;
@@ -65,6 +67,7 @@ export interface HarnessOptions {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const slack = await new SlackStandIn().start();
+  const github = await new GitHubStandIn().start();
   const namespace = `vulnbot-test-${randomUUID().slice(0, 8)}`;
   const logs = new LogCapture();
   const config: Config = {
@@ -72,7 +75,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       SLACK_BOT_TOKEN: slack.token,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.url,
-      GITHUB_TOKEN: 'ghs-stand-in-token',
+      GITHUB_TOKEN: github.token,
+      GITHUB_API_URL: github.url,
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
       REDIS_URL: options.redisUrl ?? REDIS_URL,
       PORT: '0',
@@ -89,6 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const harness: Harness = {
     bot: await startBot(config, botOptions),
     slack,
+    github,
     redis,
     namespace,
     logs,
@@ -105,6 +110,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await Promise.all([harness.bot, ...replicas].map((b) => b.close()));
       await slack.stop();
+      await github.stop();
       await deleteNamespace(redis, namespace);
       await redis.quit();
     },
@@ -168,6 +174,27 @@ export async function slackRequest(
       'x-slack-signature': signature,
     },
     body,
+  });
+}
+
+/** `/vuln <text>` typed by `user` in `channel`, as Slack posts it. */
+export function slashCommand(
+  port: number,
+  opts: { user: string; channel: string; text: string; responseUrl: string },
+): Promise<Response> {
+  return slackRequest(port, {
+    token: 'legacy-verification-token',
+    team_id: 'TTEAM',
+    team_domain: 'example',
+    channel_id: opts.channel,
+    channel_name: 'report-channel',
+    user_id: opts.user,
+    user_name: opts.user.toLowerCase(),
+    command: '/vuln',
+    text: opts.text,
+    api_app_id: 'AVULNBOT',
+    response_url: opts.responseUrl,
+    trigger_id: '123.456.abc',
   });
 }
 

@@ -45,6 +45,10 @@ export class SlackStandIn {
   readonly token = 'xoxb-stand-in-token';
   readonly botUserId = 'UBOTVULN';
   readonly calls: Call[] = [];
+  /** What the bot sent to a slash command's response_url (ephemeral answers). */
+  readonly responses: { url: string; body: Record<string, unknown> }[] = [];
+  /** Modals the bot opened. */
+  readonly views: unknown[] = [];
   readonly channels = new Map<string, StandInChannel>();
   /** Users that do not exist in this workspace (`user_not_found` on invite). */
   readonly unknownUsers = new Set<string>();
@@ -52,6 +56,11 @@ export class SlackStandIn {
   private server: Server | undefined;
   private nextChannel = 1;
   private nextTs = 1;
+
+  /** Where a slash command's response_url points: this stand-in records what is sent there. */
+  responseUrl(id = 'cmd'): string {
+    return this.url.replace(/\/api\/$/, `/respond/${id}`);
+  }
 
   get url(): string {
     const port = (this.server?.address() as AddressInfo).port;
@@ -118,8 +127,17 @@ export class SlackStandIn {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const raw = await readAll(req);
+    if ((req.url ?? '').startsWith('/respond/')) {
+      this.responses.push({
+        url: req.url ?? '',
+        body: JSON.parse(raw || '{}') as Record<string, unknown>,
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
     this.calls.push({ method, args, at: Date.now() });
 
@@ -284,6 +302,10 @@ export class SlackStandIn {
           ? { ok: true, message_ts: ts }
           : { ok: true, channel: channel.id, ts, message };
       }
+      case 'views.open':
+        if (!args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };
+        this.views.push(args['view']);
+        return { ok: true, view: { id: 'VMODAL1', ...(args['view'] as object) } };
       default:
         return { ok: false, error: 'unknown_method' };
     }

@@ -1,9 +1,11 @@
 import type { App } from '@slack/bolt';
 import { registerSnoozeButtons, type SnoozeDeps } from './snooze.js';
+import { registerVulnCommand, type VulnCommandDeps } from './vulnCommand.js';
 
-export type ListenerDeps = SnoozeDeps;
+export type ListenerDeps = SnoozeDeps & VulnCommandDeps;
 
 /** Every Slack listener is registered here, in one place. */
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerSnoozeButtons(app, deps);
+  registerVulnCommand(app, deps);
 }

@@ -16,5 +16,7 @@ export async function assign(owner: string, ctx: ReportContext): Promise<Command
     { owner },
     { type: 'assigned', owner, at: deps.now().toISOString(), actor: userId },
   );
-  return inChannel(`:bust_in_silhouette: ${mention(userId)} assigned ${report.ghsaId} to ${mention(owner)}.`);
+  return inChannel(
+    `:bust_in_silhouette: ${mention(userId)} assigned ${report.ghsaId} to ${mention(owner)}.`,
+  );
 }

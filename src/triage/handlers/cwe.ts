@@ -10,5 +10,7 @@ export async function cwe(cweIds: string[], ctx: ReportContext): Promise<Command
     { cweIds: cweIds.join(',') },
     { type: 'cwe-set', cweIds, at: deps.now().toISOString(), actor: userId },
   );
-  return inChannel(`:label: ${mention(userId)} set the weaknesses of ${report.ghsaId}: ${cweIds.join(', ')}.`);
+  return inChannel(
+    `:label: ${mention(userId)} set the weaknesses of ${report.ghsaId}: ${cweIds.join(', ')}.`,
+  );
 }

@@ -14,7 +14,9 @@ export async function fix(version: string, ctx: ReportContext): Promise<CommandR
     { patchedVersion: check.version },
     { type: 'fix-version', version: check.version, at: deps.now().toISOString(), actor: userId },
   );
-  const basis = latest ? ` (latest release: ${latest.tag})` : ' (the repository has no release yet)';
+  const basis = latest
+    ? ` (latest release: ${latest.tag})`
+    : ' (the repository has no release yet)';
   return inChannel(
     `:wrench: ${mention(userId)} recorded that the fix for ${report.ghsaId} ships in *${check.version}*${basis}. Its release notes must mention the advisory (P10).`,
   );

@@ -5,7 +5,9 @@ import { inChannel, onlyToCaller, type CommandReply, type ReportContext } from '
 export async function fork(ctx: ReportContext): Promise<CommandReply> {
   const { report, deps, userId } = ctx;
   if (report.forkUrl) {
-    return onlyToCaller(`${report.ghsaId} already has a private fork: ${slackLink(report.forkUrl, report.forkUrl)}`);
+    return onlyToCaller(
+      `${report.ghsaId} already has a private fork: ${slackLink(report.forkUrl, report.forkUrl)}`,
+    );
   }
   const created = await deps.github.createPrivateFork(report.repo, report.ghsaId);
   await deps.store.update(

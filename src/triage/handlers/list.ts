@@ -14,6 +14,8 @@ export async function list(ctx: CommandContext): Promise<CommandReply> {
     lines.push(`• ${report.ghsaId} (${report.repo}): ${report.githubState}, ${due}${channel}`);
   }
   return onlyToCaller(
-    lines.length > 0 ? `*Open reports you can see*\n${lines.join('\n')}` : 'No open reports that you can see.',
+    lines.length > 0
+      ? `*Open reports you can see*\n${lines.join('\n')}`
+      : 'No open reports that you can see.',
   );
 }

@@ -19,7 +19,9 @@ const GITHUB_STATE: Record<TriageCommand['decision'], 'draft' | 'closed' | undef
 export async function triage(command: TriageCommand, ctx: ReportContext): Promise<CommandReply> {
   const { report, deps, userId } = ctx;
   if (command.decision === 'duplicate' && command.original === report.ghsaId) {
-    return onlyToCaller(`A report cannot duplicate itself: give the GHSA id of the original report.`);
+    return onlyToCaller(
+      `A report cannot duplicate itself: give the GHSA id of the original report.`,
+    );
   }
   if (!isOpen(report)) {
     return onlyToCaller(
@@ -36,10 +38,23 @@ export async function triage(command: TriageCommand, ctx: ReportContext): Promis
     await deps.store.update(
       report.ghsaId,
       { duplicateOf: command.original },
-      { type: 'github-synced', field: 'duplicateOf', value: command.original, at: now.toISOString(), actor: userId },
+      {
+        type: 'github-synced',
+        field: 'duplicateOf',
+        value: command.original,
+        at: now.toISOString(),
+        actor: userId,
+      },
     );
   }
-  const outcome = await recordTriageDecision(deps, report, command.decision, userId, now, command.reason);
+  const outcome = await recordTriageDecision(
+    deps,
+    report,
+    command.decision,
+    userId,
+    now,
+    command.reason,
+  );
   const reason = command.reason ? ` Reason: ${escapeSlackText(command.reason)}` : '';
   const who = mention(userId);
   const lines: Record<TriageCommand['decision'], string> = {

@@ -1,0 +1,51 @@
+import { Octokit } from '@octokit/rest';
+import type { Logger } from 'pino';
+
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+/** How long one GitHub request may take before it is abandoned (BullMQ retries the job). */
+export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
+
+export interface GitHubEnv {
+  GITHUB_TOKEN: string;
+  /** `https://api.github.com` (the default) or, for GitHub Enterprise Server, `https://HOST/api/v3`. */
+  GITHUB_API_URL?: string | undefined;
+}
+
+export interface OctokitOptions {
+  /** Octokit's warnings and failed-request lines go here (as `component: github`). */
+  log?: Logger;
+  timeoutMs?: number;
+}
+
+/**
+ * The one Octokit vulnbot uses. No retry or throttling plugins: effects run as BullMQ jobs,
+ * which retry with backoff. Octokit's debug output includes request bodies (embargoed advisory
+ * text), so debug and info are dropped; warn and error lines carry only method, path, status
+ * and request id, and only their message is kept, never the extra object Octokit may pass.
+ * Without a logger they go to stderr.
+ */
+export function createOctokit(env: GitHubEnv, options: OctokitOptions = {}): Octokit {
+  const log = options.log?.child({ component: 'github' });
+  const timeoutMs = options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS;
+  const octokit = new Octokit({
+    auth: env.GITHUB_TOKEN,
+    baseUrl: (env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
+    userAgent: 'vulnbot',
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) =>
+        log ? log.warn(String(message)) : console.error(`github: ${String(message)}`),
+      error: (message: string) =>
+        log ? log.error(String(message)) : console.error(`github: ${String(message)}`),
+    },
+  });
+  octokit.hook.before('request', (request) => {
+    request.request = {
+      ...request.request,
+      signal: request.request?.signal ?? AbortSignal.timeout(timeoutMs),
+    };
+  });
+  return octokit;
+}
