@@ -65,7 +65,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const schedule = new ReminderSchedule(remindersQueue, redis, keys, policy);
   const intake = new AdvisoryIntake(store, effects, schedule, policy, log);
 
-  const github = new AdvisoryGateway(createOctokit(env));
+  const github = new AdvisoryGateway(createOctokit(env, { log }));
   const slackForJobs = workerSlackClient(env, log);
   const channels = new ReportChannels(slackForJobs, redis, keys, log);
   const flow: ChannelFlowDeps = { store, channels, github, policy, log, now };

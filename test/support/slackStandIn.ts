@@ -94,6 +94,16 @@ export class SlackStandIn {
     return this.makeChannel(name, isPrivate, 'UOTHERPERSON');
   }
 
+  /** A public channel with a fixed id (e.g. the policy's announceChannel), the bot a member. */
+  addPublicChannel(id: string, name: string): StandInChannel {
+    const channel = this.makeChannel(name, false, 'UOTHERPERSON');
+    this.channels.delete(channel.id);
+    channel.id = id;
+    channel.members.add(this.botUserId);
+    this.channels.set(id, channel);
+    return channel;
+  }
+
   /** A private channel the bot made earlier (e.g. by a try that died before recording it). */
   addBotChannel(name: string): StandInChannel {
     return this.makeChannel(name, true, this.botUserId);
