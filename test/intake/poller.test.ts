@@ -1,0 +1,87 @@
+import { eventually, settle, startHarness } from '../support/harness.js';
+import {
+  CHANNEL,
+  commandPolicy,
+  GHSA,
+  REPO,
+  reportWithChannel,
+  storedReport,
+  type ReportSetup,
+} from '../triage/commandsSupport.js';
+
+describe('GitHub poller (pollEvery: 1s)', () => {
+  let r: ReportSetup;
+  beforeEach(async () => {
+    r = await reportWithChannel(commandPolicy('1s'));
+  });
+  afterEach(async () => {
+    await r.h.close();
+  });
+
+  it('picks up a close made in GitHub UI within one poll, once, and stops the clock', async () => {
+    const changedAt = Date.now();
+    r.h.github.setAdvisory(GHSA, { state: 'closed', closed_at: new Date().toISOString() });
+    const notice = await eventually(
+      () => r.channel.messages.find((m) => m.text.includes('was *closed* on GitHub')),
+      3_000,
+      'the close notice',
+    );
+    expect((notice.postedAt ?? 0) - changedAt).toBeLessThan(2_000);
+    await settle(2_500); // more polls: nothing more is posted
+    expect(r.channel.messages.filter((m) => m.text.includes('closed'))).toHaveLength(1);
+    const stored = await storedReport(r.h);
+    expect(stored).toMatchObject({ githubState: 'closed', decision: 'reject' });
+    expect(stored['respondedAt']).toBeDefined();
+    expect(await r.h.redis.zrange(`${r.h.namespace}:open`, '0', '-1')).toEqual([]);
+  });
+
+  it('picks up the CVE id GitHub assigned, and a score set in its UI', async () => {
+    r.h.github.assignCve(GHSA, 'CVE-2026-40001');
+    r.h.github.setAdvisory(GHSA, {
+      cvss_severities: {
+        cvss_v3: { vector_string: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H', score: 9.6 },
+        cvss_v4: { vector_string: null, score: null },
+      },
+    });
+    await eventually(
+      () => r.channel.messages.find((m) => m.text.includes('GitHub assigned *CVE-2026-40001*')),
+      3_000,
+      'the CVE notice',
+    );
+    await eventually(
+      () => r.channel.messages.find((m) => m.text.includes('*9.6 Critical*')),
+      3_000,
+      'the score notice',
+    );
+    await settle(2_500);
+    expect(r.channel.messages.filter((m) => m.text.includes('CVE-2026-40001'))).toHaveLength(1);
+    expect(await storedReport(r.h)).toMatchObject({
+      cveId: 'CVE-2026-40001',
+      cvssScore: '9.6',
+      severity: 'critical',
+    });
+  });
+});
+
+describe('GitHub poller and missed deliveries', () => {
+  it('opens the channel of a report whose webhook never arrived', async () => {
+    const h = await startHarness({ policy: commandPolicy('1s') });
+    try {
+      h.github.addAdvisory(REPO, { ghsa_id: GHSA });
+      const channel = await eventually(
+        () => {
+          const c = h.slack.channelNamed(CHANNEL);
+          return c && c.messages.length > 0 ? c : undefined;
+        },
+        4_000,
+        'the channel of the missed report',
+      );
+      expect(channel.is_private).toBe(true);
+      expect(await h.redis.hget(`${h.namespace}:report:${GHSA}`, 'githubState')).toBe('triage');
+      await settle(2_500);
+      expect(h.slack.callsTo('conversations.create')).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
