@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../config/load.js';
+import { Redis } from 'ioredis';
+import { envSchema } from '../config/env.js';
+import { Keys } from '../reports/keys.js';
+import { ReportStore } from '../reports/store.js';
 import { describeConfig } from './checkConfig.js';
+import { printTimeline } from './timeline.js';
 
 const USAGE = `Usage: vulnbot <command>
 
 Commands:
-  check-config   validate the environment and the policy file (VULNBOT_CONFIG), then exit
+  check-config       validate the environment and the policy file (VULNBOT_CONFIG), then exit
+  timeline <GHSA>    print the whole timeline of a report (reads REDIS_URL)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -23,6 +29,21 @@ async function main(argv: string[]): Promise<number> {
           return 2;
         }
         throw error;
+      }
+    }
+    case 'timeline': {
+      // Only Redis is needed here, so only REDIS_URL is read.
+      const { REDIS_URL } = envSchema.pick({ REDIS_URL: true }).parse(process.env);
+      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      try {
+        return await printTimeline(
+          new ReportStore(redis, new Keys()),
+          argv[1],
+          (line) => console.log(line),
+          (line) => console.error(line),
+        );
+      } finally {
+        redis.disconnect();
       }
     }
     case undefined:

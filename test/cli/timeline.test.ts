@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { printTimeline } from '../../src/cli/timeline.js';
+import { parsePolicy } from '../../src/config/load.js';
+import { Keys } from '../../src/reports/keys.js';
+import { newReport } from '../../src/reports/report.js';
+import { ReportStore } from '../../src/reports/store.js';
+import { REDIS_URL } from '../support/harness.js';
+
+describe('vulnbot timeline <GHSA>', () => {
+  const redis = new Redis(REDIS_URL);
+  const namespace = `vulnbot-test-${randomUUID().slice(0, 8)}`;
+  const store = new ReportStore(redis, new Keys(namespace));
+  afterAll(async () => {
+    const keys = await redis.keys(`${namespace}:*`);
+    if (keys.length > 0) await redis.unlink(...keys);
+    await redis.quit();
+  });
+
+  it('prints every entry, oldest first, with who and when', async () => {
+    const policy = parsePolicy('announceChannel: C0123\nsecurityManagers: [U01]\n');
+    const report = newReport(
+      {
+        ghsaId: 'GHSA-hv58-4hqr-7vxj',
+        repo: 'acme/widget',
+        htmlUrl: 'https://github.com/acme/widget/security/advisories/GHSA-hv58-4hqr-7vxj',
+        summary: 'secret summary text',
+        severity: 'low',
+        reporter: 'alice',
+        state: 'triage',
+        cveId: null,
+        createdAt: '2026-11-01T10:00:00Z',
+        updatedAt: null,
+      },
+      policy,
+      new Date('2026-11-02T00:00:00Z'),
+    );
+    await store.ingest(report, {
+      type: 'reported',
+      reporter: 'alice',
+      deadline: report.deadline,
+      at: report.reportedAt,
+      actor: 'github:alice',
+    });
+    await store.update(
+      report.ghsaId,
+      { owner: 'U01' },
+      { type: 'assigned', owner: 'U01', at: '2026-11-03T09:00:00.000Z', actor: 'U01' },
+    );
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(
+      await printTimeline(
+        store,
+        report.ghsaId,
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+    ).toBe(0);
+    expect(out).toHaveLength(3);
+    expect(out[0]).toContain('acme/widget');
+    expect(out[0]).toContain('deadline: 2026-11-15T10:00:00.000Z');
+    expect(out[1]).toMatch(
+      /^2026-11-01T10:00:00.000Z\s+github:alice\s+reported\s+reporter="alice"/,
+    );
+    expect(out[2]).toMatch(/^2026-11-03T09:00:00.000Z\s+U01\s+assigned\s+owner="U01"/);
+    expect(out.join('\n')).not.toContain('secret summary text');
+    expect(err).toEqual([]);
+  });
+
+  it('says how to use it, and when the report is unknown', async () => {
+    const err: string[] = [];
+    expect(
+      await printTimeline(
+        store,
+        'nope',
+        () => undefined,
+        (l) => err.push(l),
+      ),
+    ).toBe(1);
+    expect(
+      await printTimeline(
+        store,
+        'GHSA-2345-6789-cfgh',
+        () => undefined,
+        (l) => err.push(l),
+      ),
+    ).toBe(1);
+    expect(err[0]).toMatch(/Usage: vulnbot timeline <GHSA id>/);
+    expect(err[1]).toMatch(/No report GHSA-2345-6789-cfgh/);
+  });
+});
