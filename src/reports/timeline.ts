@@ -22,7 +22,8 @@ export type TimelineEvent =
   | { type: 'fix-version'; version: string }
   | { type: 'published' }
   | { type: 'closed'; reason?: string }
-  | { type: 'github-synced'; field: string; value: string };
+  | { type: 'github-synced'; field: string; value: string }
+  | { type: 'outsider-removed'; user: string };
 
 export type TimelineEntry = TimelineEvent & {
   /** ISO time of the event. */

@@ -177,6 +177,38 @@ export async function slackRequest(
   });
 }
 
+/** An Events API delivery, JSON and signed, as Slack sends it (retries carry X-Slack-Retry-Num). */
+export async function slackEvent(
+  port: number,
+  event: Record<string, unknown>,
+  retryNum?: number,
+): Promise<Response> {
+  const body = JSON.stringify({
+    token: 'legacy-verification-token',
+    team_id: 'TTEAM',
+    api_app_id: 'AVULNBOT',
+    event,
+    type: 'event_callback',
+    event_id: 'Ev0123',
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'TTEAM', user_id: 'UBOTVULN', is_bot: true }],
+  });
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return fetch(`http://127.0.0.1:${port}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': timestamp,
+      'x-slack-signature': signature,
+      ...(retryNum
+        ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' }
+        : {}),
+    },
+    body,
+  });
+}
+
 /** `/vuln <text>` typed by `user` in `channel`, as Slack posts it. */
 export function slashCommand(
   port: number,

@@ -1,4 +1,5 @@
 import type { App } from '@slack/bolt';
+import { registerMembershipGuard } from './membership.js';
 import { registerSnoozeButtons, type SnoozeDeps } from './snooze.js';
 import { registerVulnCommand, type VulnCommandDeps } from './vulnCommand.js';
 
@@ -8,4 +9,5 @@ export type ListenerDeps = SnoozeDeps & VulnCommandDeps;
 export function registerListeners(app: App, deps: ListenerDeps): void {
   registerSnoozeButtons(app, deps);
   registerVulnCommand(app, deps);
+  registerMembershipGuard(app, deps);
 }
