@@ -30,7 +30,10 @@ export function registerMembershipGuard(app: App, deps: MembershipDeps): void {
       if (slackErrorCode(error) === 'not_in_channel') return;
       throw error;
     }
-    deps.log.warn({ ghsaId, user: event.user, inviter: event.inviter }, 'removed an outsider from a report channel');
+    deps.log.warn(
+      { ghsaId, user: event.user, inviter: event.inviter },
+      'removed an outsider from a report channel',
+    );
     await deps.store.appendTimeline(ghsaId, {
       type: 'outsider-removed',
       user: event.user,
