@@ -21,7 +21,7 @@ export default tseslint.config(
   },
   {
     // Tests reshape real webhook payloads freely; production code stays typed.
-    files: ['test/**'],
+    files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
 );
