@@ -83,16 +83,12 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
       });
     }
 
-    const { action, facts } = parsed.event;
+    const { action, facts, sender } = parsed.event;
     let outcome: IntakeOutcome;
     if (action === 'reported') {
       outcome = await deps.intake.reported(facts, deps.now());
     } else if (action === 'published') {
-      outcome = await deps.intake.stateChanged(
-        facts,
-        deps.now(),
-        `github:${facts.reporter ?? 'unknown'}`,
-      );
+      outcome = await deps.intake.stateChanged(facts, deps.now(), `github:${sender ?? 'unknown'}`);
     } else {
       outcome = 'ignored';
     }

@@ -2,16 +2,12 @@ import { OwnRedis } from '../support/ownRedis.js';
 import {
   deliverWebhook,
   eventually,
-  fixture,
   freshReport,
   settle,
   startHarness,
   type Harness,
 } from '../support/harness.js';
-import type { StandInChannel } from '../support/slackStandIn.js';
-
-const reported = fixture('github/repository_advisory.reported.payload.json');
-const CHANNEL = 'vuln-land_of_confusion-ghsa-hv58-4hqr-7vxj';
+import { CHANNEL, clockMessages, reportChannel, reported, SECOND_SCALE } from './support.js';
 
 const POLICY = `
 responseWindow: 8s
@@ -21,31 +17,6 @@ maxEscalations: 1
 announceChannel: C0ANNOUNCE
 securityManagers: [USECMGR1]
 `;
-
-const SECOND_SCALE = `
-responseWindow: 6s
-reminders: [2s, 4s]
-overdueEvery: 2s
-maxEscalations: 2
-announceChannel: C0ANNOUNCE
-securityManagers: [USECMGR1]
-steeringCommittee: [USTEER1]
-`;
-
-async function reportChannel(h: Harness) {
-  return eventually(
-    () => {
-      const c = h.slack.channelNamed(CHANNEL);
-      return c && c.messages.length > 0 ? c : undefined;
-    },
-    5_000,
-    'the report channel',
-  );
-}
-
-function clockMessages(channel: StandInChannel) {
-  return channel.messages.slice(1);
-}
 
 describe('reminders across bot restarts and replicas', () => {
   let h: Harness;

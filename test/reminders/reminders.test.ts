@@ -7,29 +7,12 @@ import {
   buttonClick,
   deliverWebhook,
   eventually,
-  fixture,
   freshReport,
   settle,
   startHarness,
   type Harness,
 } from '../support/harness.js';
-import type { StandInChannel } from '../support/slackStandIn.js';
-
-const reported = fixture('github/repository_advisory.reported.payload.json');
-const GHSA = 'GHSA-hv58-4hqr-7vxj';
-const CHANNEL = 'vuln-land_of_confusion-ghsa-hv58-4hqr-7vxj';
-
-const SECOND_SCALE = `
-responseWindow: 6s
-reminders: [2s, 4s]
-overdueEvery: 2s
-maxEscalations: 2
-announceChannel: C0ANNOUNCE
-securityManagers: [USECMGR1]
-steeringCommittee: [USTEER1]
-repos:
-  "*": { maintainers: [UMAINT1] }
-`;
+import { clockMessages, GHSA, reportChannel, reported, SECOND_SCALE } from './support.js';
 
 /** The same parts the bot uses, on the same Redis namespace: the commands will call these. */
 function triageParts(h: Harness) {
@@ -43,22 +26,6 @@ function triageParts(h: Harness) {
     await connection.quit();
   };
   return { store, schedule, queue, close };
-}
-
-async function reportChannel(h: Harness): Promise<StandInChannel> {
-  return eventually(
-    () => {
-      const channel = h.slack.channelNamed(CHANNEL);
-      return channel && channel.messages.length > 0 ? channel : undefined;
-    },
-    5_000,
-    'the report channel',
-  );
-}
-
-/** Messages after the summary, with how late each was against `dueAt`. */
-function clockMessages(channel: StandInChannel) {
-  return channel.messages.slice(1);
 }
 
 async function timelineTypes(h: Harness): Promise<string[]> {

@@ -157,28 +157,44 @@ export async function deliverWebhook(port: number, delivery: WebhookDelivery): P
   });
 }
 
-/** Sends a request the way Slack does: form body, `v0` HMAC signature over timestamp and body. */
-export async function slackRequest(
+/** Posts `body` to /slack/events as Slack does: `v0` HMAC signature over timestamp and body. */
+function postToSlackRoute(
   port: number,
-  form: Record<string, string>,
+  body: string,
+  contentType: string,
   secret = SIGNING_SECRET,
+  extraHeaders: Record<string, string> = {},
 ): Promise<Response> {
-  const body = new URLSearchParams(form).toString();
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
   return fetch(`http://127.0.0.1:${port}/slack/events`, {
     method: 'POST',
     headers: {
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': contentType,
       'x-slack-request-timestamp': timestamp,
       'x-slack-signature': signature,
+      ...extraHeaders,
     },
     body,
   });
 }
 
-/** An Events API delivery, JSON and signed, as Slack sends it (retries carry X-Slack-Retry-Num). */
-export async function slackEvent(
+/** A form-encoded request (slash command, interactivity), signed. */
+export function slackRequest(
+  port: number,
+  form: Record<string, string>,
+  secret = SIGNING_SECRET,
+): Promise<Response> {
+  return postToSlackRoute(
+    port,
+    new URLSearchParams(form).toString(),
+    'application/x-www-form-urlencoded',
+    secret,
+  );
+}
+
+/** An Events API delivery, JSON and signed (Slack's retries carry X-Slack-Retry-Num). */
+export function slackEvent(
   port: number,
   event: Record<string, unknown>,
   retryNum?: number,
@@ -193,20 +209,10 @@ export async function slackEvent(
     event_time: Math.floor(Date.now() / 1000),
     authorizations: [{ team_id: 'TTEAM', user_id: 'UBOTVULN', is_bot: true }],
   });
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return fetch(`http://127.0.0.1:${port}/slack/events`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-slack-request-timestamp': timestamp,
-      'x-slack-signature': signature,
-      ...(retryNum
-        ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' }
-        : {}),
-    },
-    body,
-  });
+  const retry: Record<string, string> = retryNum
+    ? { 'x-slack-retry-num': String(retryNum), 'x-slack-retry-reason': 'http_timeout' }
+    : {};
+  return postToSlackRoute(port, body, 'application/json', SIGNING_SECRET, retry);
 }
 
 /** `/vuln <text>` typed by `user` in `channel`, as Slack posts it. */

@@ -1,0 +1,36 @@
+import { eventually, fixture, type Harness } from '../support/harness.js';
+import type { StandInChannel } from '../support/slackStandIn.js';
+
+export const reported = fixture('github/repository_advisory.reported.payload.json');
+export const GHSA = 'GHSA-hv58-4hqr-7vxj';
+export const CHANNEL = 'vuln-land_of_confusion-ghsa-hv58-4hqr-7vxj';
+
+/** The 14-day window in seconds: reminders at 2 s and 4 s, deadline at 6 s, escalations at 8 s and 10 s. */
+export const SECOND_SCALE = `
+responseWindow: 6s
+reminders: [2s, 4s]
+overdueEvery: 2s
+maxEscalations: 2
+pollEvery: 1h
+announceChannel: C0ANNOUNCE
+securityManagers: [USECMGR1]
+steeringCommittee: [USTEER1]
+repos:
+  "*": { maintainers: [UMAINT1] }
+`;
+
+export async function reportChannel(h: Harness): Promise<StandInChannel> {
+  return eventually(
+    () => {
+      const channel = h.slack.channelNamed(CHANNEL);
+      return channel && channel.messages.length > 0 ? channel : undefined;
+    },
+    5_000,
+    'the report channel',
+  );
+}
+
+/** The clock's messages: everything after the summary. */
+export function clockMessages(channel: StandInChannel) {
+  return channel.messages.slice(1);
+}
