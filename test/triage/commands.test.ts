@@ -203,6 +203,28 @@ describe('/vuln cve, fork, fix', () => {
   });
 });
 
+describe('latest release at intake (P8)', () => {
+  it('names the latest release in the new channel', () => {
+    expect(r.channel.messages[1]?.text).toMatch(
+      /latest release is \*v0\.8\.1\*, and the report says it is affected/,
+    );
+  });
+
+  it('flags a report whose affected versions leave the latest release out', async () => {
+    const old = await reportWithChannel(undefined, '< 0.7.0');
+    try {
+      expect(old.channel.messages[1]?.text).toMatch(
+        /:warning: The latest release is \*v0\.8\.1\*, and the affected versions given \(&lt; 0\.7\.0\) do not include it/,
+      );
+      expect((await old.vuln('USECMGR1', 'status')).ephemeral).toMatch(
+        /Latest release: v0\.8\.1 :warning:/,
+      );
+    } finally {
+      await old.h.close();
+    }
+  });
+});
+
 describe('/vuln status', () => {
   it('shows state, owner, deadline, score and the latest release, flagging P8', async () => {
     await r.vuln('UMAINT1', 'assign <@UMAINT1>');

@@ -45,14 +45,17 @@ export interface Answer {
  * A running bot with one report: the advisory exists on the GitHub stand-in (with a release
  * v0.8.1), its webhook was delivered and its private channel is open.
  */
-export async function reportWithChannel(policy = commandPolicy()): Promise<ReportSetup> {
+export async function reportWithChannel(
+  policy = commandPolicy(),
+  affectedRange = '<= 0.8.1',
+): Promise<ReportSetup> {
   const h = await startHarness({ policy });
   h.github.addAdvisory(REPO, {
     ghsa_id: GHSA,
     vulnerabilities: [
       {
         package: { ecosystem: 'npm', name: 'land_of_confusion' },
-        vulnerable_version_range: '<= 0.8.1',
+        vulnerable_version_range: affectedRange,
         patched_versions: null,
         vulnerable_functions: [],
       },
