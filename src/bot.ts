@@ -126,8 +126,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     server.once('error', reject);
     server.listen(env.PORT, () => resolve());
   });
-  await slack.start();
+  // Recovery first: a Slack outage can hold up the Socket Mode handshake for a long time.
   await resumeUnfinishedWork(store, effects, schedule, now(), log);
+  await slack.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, 'vulnbot started');
 

@@ -95,31 +95,26 @@ async function reconcile(
     await deps.intake.reported(snapshot, now);
     return 'ingested';
   }
+  // Each change is posted before it is stored: postOnce is keyed, so if storing fails the next
+  // poll sees the change again and stores it without posting twice.
   let changed = false;
   if (snapshot.state !== report.githubState) {
-    const change = await store.changeGithubState(report, snapshot.state, at, 'github');
-    if (change === 'changed') {
-      changed = true;
-      const decision = DECISION_OF_STATE[snapshot.state];
-      if (decision && !report.respondedAt) {
-        await recordTriageDecision(deps, report, decision, 'github', now);
-      }
-      if (!isOpen({ githubState: snapshot.state })) await deps.schedule.cancel(report);
-      await post(
-        deps,
-        report,
-        `sync-state-${snapshot.state}`,
-        stateChangeMessage(report, snapshot.state).text,
-      );
+    changed = true;
+    await post(
+      deps,
+      report,
+      `sync-state-${snapshot.state}`,
+      stateChangeMessage(report, snapshot.state).text,
+    );
+    const decision = DECISION_OF_STATE[snapshot.state];
+    if (decision && !report.respondedAt) {
+      await recordTriageDecision(deps, report, decision, 'github', now);
     }
+    if (!isOpen({ githubState: snapshot.state })) await deps.schedule.cancel(report);
+    await store.changeGithubState(report, snapshot.state, at, 'github');
   }
   if (snapshot.cveId && snapshot.cveId !== report.cveId) {
     changed = true;
-    await store.update(
-      report.ghsaId,
-      { cveId: snapshot.cveId },
-      { type: 'cve-assigned', cveId: snapshot.cveId, at, actor: 'github' },
-    );
     const who = report.owner ? ` ${mention(report.owner)}` : '';
     await post(
       deps,
@@ -127,22 +122,29 @@ async function reconcile(
       `sync-cve-${snapshot.cveId}`,
       `:id: GitHub assigned *${snapshot.cveId}* to ${report.ghsaId}.${who}`,
     );
+    await store.update(
+      report.ghsaId,
+      { cveId: snapshot.cveId },
+      { type: 'cve-assigned', cveId: snapshot.cveId, at, actor: 'github' },
+    );
   }
-  if (snapshot.cvssVector && snapshot.cvssVector !== report.cvssVector) {
-    const scored = scoreCvss(snapshot.cvssVector);
+  // The reporter's own vector stays a claim (P5); only a score set later on GitHub is synced.
+  const vector = snapshot.cvssVector;
+  if (vector && vector !== report.cvssVector && vector !== report.claimedCvssVector) {
+    const scored = scoreCvss(vector);
     if (scored.ok) {
       changed = true;
       const score = scored.score.toFixed(1);
-      await store.update(
-        report.ghsaId,
-        { cvssVector: scored.vector, cvssScore: score, severity: scored.rating.toLowerCase() },
-        { type: 'github-synced', field: 'cvssVector', value: scored.vector, at, actor: 'github' },
-      );
       await post(
         deps,
         report,
         `sync-cvss-${scored.vector}`,
         `:bar_chart: The severity of ${report.ghsaId} was changed on GitHub: *${score} ${scored.rating}* \`${scored.vector}\`.`,
+      );
+      await store.update(
+        report.ghsaId,
+        { cvssVector: scored.vector, cvssScore: score, severity: scored.rating.toLowerCase() },
+        { type: 'github-synced', field: 'cvssVector', value: scored.vector, at, actor: 'github' },
       );
     }
   }

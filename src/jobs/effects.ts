@@ -30,14 +30,27 @@ export class Effects {
   constructor(private readonly queue: Queue) {}
 
   async openChannel(ghsaId: string): Promise<void> {
-    await this.queue.add('open-channel', { ghsaId }, { jobId: effectJobId.openChannel(ghsaId) });
+    await this.addOrRetry('open-channel', { ghsaId }, effectJobId.openChannel(ghsaId));
   }
 
   async postState(ghsaId: string, state: string): Promise<void> {
-    await this.queue.add(
-      'post-state',
-      { ghsaId, state },
-      { jobId: effectJobId.postState(ghsaId, state) },
-    );
+    await this.addOrRetry('post-state', { ghsaId, state }, effectJobId.postState(ghsaId, state));
+  }
+
+  /**
+   * Adding a job whose id exists is a no-op in BullMQ, even when that job has failed for good:
+   * such a job is retried instead, so asking again (a redelivery, a restart) finishes the work.
+   */
+  private async addOrRetry(
+    name: EffectName,
+    data: EffectJob['data'],
+    jobId: string,
+  ): Promise<void> {
+    const existing = await this.queue.getJob(jobId);
+    if (existing && (await existing.isFailed())) {
+      await existing.retry('failed');
+      return;
+    }
+    await this.queue.add(name, data, { jobId });
   }
 }

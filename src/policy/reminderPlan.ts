@@ -22,6 +22,25 @@ export const SNOOZE_OPTIONS = { '1d': 86_400_000, '3d': 259_200_000 } as const;
 export type SnoozeResult = { ok: true; dueAt: Date } | { ok: false; reason: string };
 
 /**
+ * Working hours push weekend escalations to Monday morning, where they would pile up: an
+ * escalation closer than half a cadence to the one before it (or to the deadline) is dropped.
+ */
+function spacedOut(
+  escalations: PlannedReminder[],
+  deadline: Date,
+  cadence: number,
+): PlannedReminder[] {
+  const kept: PlannedReminder[] = [];
+  let previous = deadline.getTime();
+  for (const item of escalations) {
+    if (item.dueAt.getTime() - previous < cadence / 2) continue;
+    kept.push(item);
+    previous = item.dueAt.getTime();
+  }
+  return kept;
+}
+
+/**
  * P4: a reminder `reminders[i]` after the report, the deadline message at `deadline` exactly, then
  * up to `maxEscalations` escalations every `overdueEvery` after it, sorted by due time (ties keep
  * this order). With `workingHours`, reminders and escalations outside them move to the start of the
@@ -58,7 +77,7 @@ export function reminderPlan(policy: Policy, reportedAt: Date, deadline: Date): 
   const plan = [
     ...reminders.filter((item) => item.dueAt.getTime() < deadline.getTime()),
     deadlineMessage,
-    ...escalations,
+    ...spacedOut(escalations, deadline, policy.overdueEvery),
   ];
   // Array.prototype.sort is stable, so equal due times keep the order above.
   return plan.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());

@@ -31,9 +31,19 @@ export async function fireReminder(ghsaId: string, step: string, deps: FireDeps)
   }
   if (!report.channelId) throw new Error(`report ${ghsaId} has no channel yet`);
   const now = deps.now();
-  const item = (await deps.schedule.plan(report)).find((i) => i.step === step);
+  const plan = await deps.schedule.plan(report);
+  const index = plan.findIndex((i) => i.step === step);
+  const item = plan[index];
   if (!item || item.dueAt.getTime() - now.getTime() > EARLY_TOLERANCE_MS) {
     deps.log.info({ ghsaId, step }, 'reminder is stale: moved or no longer planned');
+    return;
+  }
+  // After downtime several steps fire at once: only the latest one that is due says something
+  // true ("2 days left" after the deadline would not be).
+  const overtaken = plan.slice(index + 1).some((later) => later.dueAt.getTime() <= now.getTime());
+  const pastDeadline = item.kind === 'reminder' && now.getTime() >= Date.parse(report.deadline);
+  if (overtaken || pastDeadline) {
+    deps.log.info({ ghsaId, step }, 'reminder is stale: a later step is already due');
     return;
   }
   const message = reminderMessage(report, item, deps.policy, now);

@@ -23,9 +23,10 @@ export interface ReminderJobData {
   step: string;
 }
 
+// A Slack outage of up to about two hours delays a reminder instead of losing it.
 export const REMINDER_JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1_000 },
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 2_000 },
   removeOnComplete: true,
   removeOnFail: false,
 } as const;

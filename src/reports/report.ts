@@ -20,6 +20,8 @@ export interface AdvisoryFacts {
   cveId: string | null;
   createdAt: string | null;
   updatedAt: string | null;
+  /** A vector already on the advisory when it arrives is the reporter's claim, not a score. */
+  cvssVector?: string | null;
 }
 
 /** One vulnerability report as vulnbot tracks it. Optional fields are unset until known. */
@@ -43,6 +45,8 @@ export interface Report {
   /** When the report got its response: the response clock stops here. */
   respondedAt?: string;
   cvssVector?: string;
+  /** The reporter's own vector (P5: a claim until a security manager scores the report). */
+  claimedCvssVector?: string;
   cvssScore?: string;
   /** FIRST rating of the score: none, low, medium, high or critical. */
   severity?: string;
@@ -91,6 +95,7 @@ export function newReport(facts: AdvisoryFacts, policy: Policy, receivedAt: Date
     ...(facts.reporter ? { reporter: facts.reporter } : {}),
     githubState: facts.state,
     ...(facts.cveId ? { cveId: facts.cveId } : {}),
+    ...(facts.cvssVector ? { claimedCvssVector: facts.cvssVector } : {}),
     reportedAt: reportedAt.toISOString(),
     deadline: responseDeadline(policy, reportedAt).toISOString(),
   };

@@ -27,6 +27,7 @@ const storedReport = z.object({
   decision: z.enum(TRIAGE_DECISIONS).optional(),
   respondedAt: z.string().optional(),
   cvssVector: z.string().optional(),
+  claimedCvssVector: z.string().optional(),
   cvssScore: z.string().optional(),
   severity: z.string().optional(),
   cweIds: z.string().optional(),
@@ -207,6 +208,11 @@ export class ReportStore {
       .hset(this.keys.report(ghsaId), ...flat)
       .xadd(this.keys.timeline(ghsaId), '*', 'entry', JSON.stringify(entry))
       .exec();
+  }
+
+  /** True for the first caller only, per (report, key): for effects that must happen once. */
+  async claimOnce(ghsaId: string, key: string): Promise<boolean> {
+    return (await this.redis.hsetnx(this.keys.posted(ghsaId), `claim-${key}`, '1')) === 1;
   }
 
   /** Remembers which report a Slack channel belongs to (for commands and membership checks). */

@@ -41,7 +41,17 @@ export function createSlackApp(env: Env, log: Logger, botUserId: () => Promise<s
   const authorize = async () => ({ botToken: env.SLACK_BOT_TOKEN, botUserId: await botUserId() });
   const clientOptions = slackClientOptions(env, log);
   if (env.SLACK_APP_TOKEN) {
-    const receiver = new SocketModeReceiver({ appToken: env.SLACK_APP_TOKEN, logger });
+    const receiver = new SocketModeReceiver({
+      appToken: env.SLACK_APP_TOKEN,
+      logger,
+      ...(env.SLACK_API_URL
+        ? {
+            installerOptions: {
+              clientOptions: { slackApiUrl: withTrailingSlash(env.SLACK_API_URL) },
+            },
+          }
+        : {}),
+    });
     const app = new App({ receiver, authorize, clientOptions, logger });
     return {
       app,

@@ -1,6 +1,6 @@
 import type { KnownBlock, View } from '@slack/types';
 import type { Report } from '../reports/report.js';
-import { escapeSlackText, slackDate, slackLink } from './escape.js';
+import { escapeSlackText, escapeSlackTextWithin, slackDate, slackLink } from './escape.js';
 
 export interface SlackMessage {
   text: string;
@@ -67,7 +67,7 @@ export function reportSummaryMessage(report: Report): SlackMessage {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: `*Summary*\n${escapeSlackText(report.summary) || '_none given_'}`,
+          text: `*Summary*\n${escapeSlackTextWithin(report.summary, 2_900) || '_none given_'}`,
         },
       },
       {

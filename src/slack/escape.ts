@@ -6,6 +6,20 @@ export function escapeSlackText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * Escaped text cut to at most `max` characters without splitting an entity: escaping can make
+ * reporter text five times longer, past what a Slack block accepts.
+ */
+export function escapeSlackTextWithin(text: string, max: number): string {
+  let out = '';
+  for (const char of text) {
+    const piece = escapeSlackText(char);
+    if (out.length + piece.length > max - 1) return `${out}…`;
+    out += piece;
+  }
+  return out;
+}
+
 /** A link whose target and label are both escaped; `|` cannot end the URL early either. */
 export function slackLink(url: string, label: string): string {
   const safeUrl = escapeSlackText(url).replace(/\|/g, '%7C');

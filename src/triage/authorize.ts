@@ -8,10 +8,14 @@ export type Authorization = { ok: true } | { ok: false; error: string };
 /** Subcommands anyone may run anywhere (what they show is filtered for the caller). */
 const ANYWHERE = new Set<VulnCommand['kind']>(['help', 'list']);
 
-/** P5/P6/P11: acceptance, scoring, CWE, CVE and publication are security-manager actions. */
-export function needsSecurityManager(command: VulnCommand): boolean {
+/**
+ * P5/P6/P11: acceptance, scoring, CWE, CVE and publication are security-manager actions; so is
+ * overturning an acceptance.
+ */
+export function needsSecurityManager(command: VulnCommand, report?: Report): boolean {
   return (
-    (command.kind === 'triage' && command.decision === 'accept') ||
+    (command.kind === 'triage' &&
+      (command.decision === 'accept' || report?.decision === 'accept')) ||
     command.kind === 'score' ||
     command.kind === 'cwe' ||
     command.kind === 'cve' ||
@@ -44,11 +48,11 @@ export function authorize(
     };
   }
   if (
-    needsSecurityManager(command) &&
+    needsSecurityManager(command, report) &&
     !rolesOf(policy, report.repo, userId).includes('securityManager')
   ) {
     const managers = policy.securityManagers.map((id) => `<@${id}>`).join(', ');
-    const what = command.kind === 'triage' ? '/vuln triage accept' : usage;
+    const what = command.kind === 'triage' ? `/vuln triage ${command.decision}` : usage;
     return {
       ok: false,
       error: `Only a security manager may run \`${what}\` (P5): ask ${managers}.`,

@@ -63,6 +63,36 @@ describe('GitHub poller (pollEvery: 1s)', () => {
   });
 });
 
+describe("GitHub poller and the reporter's own vector", () => {
+  it('keeps a vector the reporter filed as a claim, not a score (P5)', async () => {
+    const h = await startHarness({ policy: commandPolicy('1s') });
+    try {
+      h.github.addAdvisory(REPO, {
+        ghsa_id: GHSA,
+        cvss_severities: {
+          cvss_v3: { vector_string: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H', score: 10 },
+          cvss_v4: { vector_string: null, score: null },
+        },
+      });
+      const channel = await eventually(
+        () => {
+          const c = h.slack.channelNamed(CHANNEL);
+          return c && c.messages.length > 0 ? c : undefined;
+        },
+        4_000,
+        'the channel',
+      );
+      await settle(2_500);
+      const stored = await h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
+      expect(stored['claimedCvssVector']).toBe('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H');
+      expect(stored['severity']).toBeUndefined();
+      expect(channel.messages.some((m) => m.text.includes('severity'))).toBe(false);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('GitHub poller and missed deliveries', () => {
   it('opens the channel of a report whose webhook never arrived', async () => {
     const h = await startHarness({ policy: commandPolicy('1s') });

@@ -277,6 +277,19 @@ describe('POST /github/webhook', () => {
     }
   });
 
+  it('cuts a summary that escaping makes longer than Slack accepts', async () => {
+    await deliverWebhook(h.bot.port, {
+      body: withAdvisory(reported, (p) => {
+        p['repository_advisory'].summary = '&'.repeat(1000);
+      }),
+    });
+    const channel = await summaryPosted(h);
+    const section = JSON.stringify(channel.messages[0]?.blocks);
+    expect(section).toContain('&amp;&amp;');
+    expect(section).toContain('…');
+    expect(section).not.toMatch(/&am…|&a…|&…/);
+  });
+
   it('keeps report text out of logs and job payloads', async () => {
     const secretSummary = 'EMBARGOED-heap-overflow-in-parse_header';
     const secretDescription = 'EMBARGOED-send-4097-bytes-to-port-53';

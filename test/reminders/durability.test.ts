@@ -35,6 +35,23 @@ describe('reminders across bot restarts and replicas', () => {
     expect(clockMessages(channel)).toHaveLength(5);
   }, 30_000);
 
+  it('after downtime across the deadline posts only what is true now', async () => {
+    h = await startHarness({ policy: SECOND_SCALE });
+    await deliverWebhook(h.bot.port, { body: freshReport(reported) });
+    const channel = await reportChannel(h);
+    await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
+    // Down from ~2 s to ~7 s: reminder-2 (4 s) and the deadline (6 s) fall due meanwhile.
+    await h.restart(5_000);
+    await eventually(
+      () => clockMessages(channel).length === 4,
+      8_000,
+      'the messages after downtime',
+    );
+    await settle(1_500);
+    const kinds = clockMessages(channel).map((m) => m.text.split(' ')[0]);
+    expect(kinds).toEqual([':alarm_clock:', ':warning:', ':rotating_light:', ':rotating_light:']);
+  }, 30_000);
+
   it('posts each reminder once with two bot processes on one Redis', async () => {
     h = await startHarness({ policy: SECOND_SCALE });
     await h.startReplica();

@@ -53,8 +53,8 @@ export interface Harness {
   config: Config;
   /** Starts one more bot process on the same Redis and namespace (a second replica). */
   startReplica(): Promise<RunningBot>;
-  /** Stops the bot and starts a fresh one on the same state (a restart). */
-  restart(): Promise<void>;
+  /** Stops the bot and starts a fresh one on the same state (a restart), after `downMs`. */
+  restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,8 +103,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       replicas.push(replica);
       return replica;
     },
-    async restart() {
+    async restart(downMs = 0) {
       await harness.bot.close();
+      await new Promise((r) => setTimeout(r, downMs));
       harness.bot = await startBot(config, botOptions);
     },
     async close() {

@@ -296,6 +296,7 @@ export class SlackStandIn {
         if (!channel.members.has(bot) && channel.is_private)
           return { ok: false, error: 'not_in_channel' };
         const ts = `${Math.floor(Date.now() / 1000)}.${String(this.nextTs++).padStart(6, '0')}`;
+        if (tooLongBlockText(args['blocks'])) return { ok: false, error: 'invalid_blocks' };
         const message: StandInMessage = {
           ts,
           postedAt: Date.now(),
@@ -320,6 +321,14 @@ export class SlackStandIn {
         return { ok: false, error: 'unknown_method' };
     }
   }
+}
+
+/** Slack refuses a section or context text over 3,000 characters. */
+function tooLongBlockText(blocks: unknown): boolean {
+  if (!Array.isArray(blocks)) return false;
+  return blocks.some((block: { text?: { text?: string }; fields?: { text?: string }[] }) =>
+    [block.text, ...(block.fields ?? [])].some((t) => (t?.text?.length ?? 0) > 3000),
+  );
 }
 
 function describe(c: StandInChannel) {

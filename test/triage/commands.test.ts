@@ -48,6 +48,8 @@ describe('/vuln: bad input gets a clear error and changes nothing', () => {
     const answer = await r.vuln('USECMGR1', 'score CVSS:3.1/AV:Q/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H');
     expect(answer.ephemeral).toMatch(/AV:Q is not a valid value/);
     expect(answer.ephemeral).toMatch(/CVSS:3\.1\/AV:N/);
+    const hostile = await r.vuln('USECMGR1', 'score <!here>');
+    expect(hostile.ephemeral).not.toContain('<!here>');
     const incomplete = await r.vuln('USECMGR1', 'score CVSS:4.0/AV:N/AC:L');
     expect(incomplete.ephemeral).toMatch(/missing/i);
     expect(advisoryPatches(r.h)).toEqual([]);
@@ -130,6 +132,21 @@ describe('/vuln triage', () => {
     });
     const again = await r.vuln('UMAINT1', 'triage reject');
     expect(again.ephemeral).toMatch(/already closed/);
+  });
+
+  it('does not repeat a decision, nor let needs-info or a maintainer overturn an acceptance', async () => {
+    await r.vuln('USECMGR1', 'triage accept');
+    expect((await r.vuln('USECMGR1', 'triage accept')).ephemeral).toMatch(
+      /already recorded as accept/,
+    );
+    expect((await r.vuln('USECMGR1', 'triage needs-info')).ephemeral).toMatch(
+      /already has its response/,
+    );
+    expect((await r.vuln('UMAINT1', 'triage reject')).ephemeral).toMatch(
+      /Only a security manager may run `\/vuln triage reject`/,
+    );
+    expect(advisoryPatches(r.h)).toEqual([{ state: 'draft' }]);
+    expect((await storedReport(r.h))['decision']).toBe('accept');
   });
 
   it('reports a GitHub failure and records nothing', async () => {

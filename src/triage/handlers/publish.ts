@@ -51,7 +51,8 @@ export async function publish(ctx: ReportContext): Promise<CommandReply> {
     return onlyToCaller(`${report.ghsaId} cannot be published yet:\n• ${missing.join('\n• ')}`);
   }
   const now = deps.now();
-  await deps.github.update(report.repo, report.ghsaId, { state: 'published' });
+  // GitHub's text as published: maintainers often rewrite the reporter's title before this.
+  const published = await deps.github.update(report.repo, report.ghsaId, { state: 'published' });
   await deps.store.changeGithubState(report, 'published', now.toISOString(), userId);
   await deps.store.appendTimeline(report.ghsaId, {
     type: 'published',
@@ -59,7 +60,7 @@ export async function publish(ctx: ReportContext): Promise<CommandReply> {
     actor: userId,
   });
 
-  const announcement = `:loudspeaker: Security advisory ${slackLink(report.htmlUrl, `${report.cveId} / ${report.ghsaId}`)} for ${escapeSlackText(report.repo)}: ${escapeSlackText(report.summary)}. Severity ${report.severity} (CVSS ${report.cvssScore}). Fixed in ${escapeSlackText(report.patchedVersion ?? '')}: please upgrade.`;
+  const announcement = `:loudspeaker: Security advisory ${slackLink(report.htmlUrl, `${report.cveId} / ${report.ghsaId}`)} for ${escapeSlackText(report.repo)}: ${escapeSlackText(published.summary)}. Severity ${report.severity} (CVSS ${report.cvssScore}). Fixed in ${escapeSlackText(report.patchedVersion ?? '')}: please upgrade.`;
   let announced = `Announced in <#${deps.policy.announceChannel}>.`;
   try {
     await deps.slack.chat.postMessage({

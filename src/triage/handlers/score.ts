@@ -1,12 +1,12 @@
 import { scoreCvss } from '../../scoring/index.js';
-import { mention } from '../../slack/escape.js';
+import { escapeSlackText, mention } from '../../slack/escape.js';
 import { inChannel, onlyToCaller, type CommandReply, type ReportContext } from '../context.js';
 
 /** `/vuln score <vector>` (P5): validate, score exactly, write the vector to the advisory. */
 export async function score(vector: string, ctx: ReportContext): Promise<CommandReply> {
   const { report, deps, userId } = ctx;
   const result = scoreCvss(vector);
-  if (!result.ok) return onlyToCaller(result.error);
+  if (!result.ok) return onlyToCaller(escapeSlackText(result.error));
   await deps.github.update(report.repo, report.ghsaId, { cvssVectorString: result.vector });
   const scoreText = result.score.toFixed(1);
   await deps.store.update(

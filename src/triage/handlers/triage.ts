@@ -23,6 +23,14 @@ export async function triage(command: TriageCommand, ctx: ReportContext): Promis
       `A report cannot duplicate itself: give the GHSA id of the original report.`,
     );
   }
+  if (report.decision === command.decision) {
+    return onlyToCaller(`${report.ghsaId} is already recorded as ${command.decision}.`);
+  }
+  if (command.decision === 'needs-info' && report.respondedAt) {
+    return onlyToCaller(
+      `${report.ghsaId} already has its response (${report.decision ?? 'decided'}); ask the reporter in the advisory's comments on GitHub instead.`,
+    );
+  }
   if (!isOpen(report)) {
     return onlyToCaller(
       `${report.ghsaId} is already ${report.githubState} on GitHub, so a triage decision no longer applies.`,
