@@ -9,7 +9,8 @@ describe('effect jobs', () => {
     const prefix = `vulnbot-test-${randomUUID().slice(0, 8)}:bull`;
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     const queue = new Queue(EFFECTS_QUEUE, { connection, prefix });
-    const events = new QueueEvents(EFFECTS_QUEUE, { connection: connection.duplicate(), prefix });
+    const eventsConnection = connection.duplicate();
+    const events = new QueueEvents(EFFECTS_QUEUE, { connection: eventsConnection, prefix });
     const effects = new Effects(queue);
     let slackIsDown = true;
     const runs: string[] = [];
@@ -43,6 +44,7 @@ describe('effect jobs', () => {
       await events.close();
       await queue.obliterate({ force: true });
       await queue.close();
+      await eventsConnection.quit();
       await connection.quit();
     }
   });
