@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
 import type { AdvisoryGateway } from '../github/advisories.js';
-import { affectsLatest } from '../policy/releases.js';
+import { checkLatestRelease } from '../github/latestReleaseCheck.js';
 import { needToKnowGroup } from '../policy/needToKnow.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
@@ -93,15 +93,11 @@ async function latestReleaseNotice(
   deps: ChannelFlowDeps,
 ): Promise<string | undefined> {
   try {
-    const [latest, advisory] = await Promise.all([
-      deps.github.latestRelease(report.repo),
-      deps.github.get(report.repo, report.ghsaId),
-    ]);
+    const { latest, ranges, affects: affected } = await checkLatestRelease(deps.github, report);
     if (!latest) return `:package: ${escapeSlackText(report.repo)} has no release yet.`;
     const tag = escapeSlackText(latest.tag);
-    const affected = affectsLatest(advisory.vulnerableRanges, latest.tag);
     if (affected === 'no') {
-      return `:warning: The latest release is *${tag}*, and the affected versions given (${advisory.vulnerableRanges.map(escapeSlackText).join('; ')}) do not include it. Only the latest release is analysed (P8): ask the reporter to confirm on ${tag}.`;
+      return `:warning: The latest release is *${tag}*, and the affected versions given (${ranges.map(escapeSlackText).join('; ')}) do not include it. Only the latest release is analysed (P8): ask the reporter to confirm on ${tag}.`;
     }
     return `:package: The latest release is *${tag}*${affected === 'yes' ? ', and the report says it is affected' : ''}. Only the latest release is analysed (P8); a fix ships as its next point release or in the next minor release (P9).`;
   } catch (error) {

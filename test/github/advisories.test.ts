@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { Writable } from 'node:stream';
 import { AdvisoryGateway, GitHubError } from '../../src/github/advisories.js';
 import { createOctokit } from '../../src/github/octokit.js';
 import { createLogger } from '../../src/log.js';
 import { GHSA_ID } from '../../src/reports/report.js';
 import { GitHubStandIn } from '../support/githubStandIn.js';
+import { LogCapture } from '../support/harness.js';
 
 const REPO = 'acme/widget';
 const V31 = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N';
@@ -14,20 +14,6 @@ const V40 = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';
 function fixtureAdvisory(name: string): Record<string, any> {
   const text = readFileSync(new URL(`../fixtures/github/${name}`, import.meta.url), 'utf8');
   return (JSON.parse(text) as { repository_advisory: Record<string, any> }).repository_advisory;
-}
-
-/** Every line Octokit handed to the logger, as text. */
-class Logs {
-  readonly lines: string[] = [];
-  readonly stream = new Writable({
-    write: (chunk: Buffer, _encoding, done) => {
-      this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  get text(): string {
-    return this.lines.join('\n');
-  }
 }
 
 async function failure(promise: Promise<unknown>): Promise<GitHubError> {
@@ -42,7 +28,7 @@ async function failure(promise: Promise<unknown>): Promise<GitHubError> {
 
 describe('AdvisoryGateway against the GitHub stand-in', () => {
   let github: GitHubStandIn;
-  let logs: Logs;
+  let logs: LogCapture;
   let gateway: AdvisoryGateway;
 
   const gatewayWith = (
@@ -58,7 +44,7 @@ describe('AdvisoryGateway against the GitHub stand-in', () => {
 
   beforeEach(async () => {
     github = await new GitHubStandIn(() => new Date('2026-03-02T10:00:00.000Z')).start();
-    logs = new Logs();
+    logs = new LogCapture();
     gateway = gatewayWith({ GITHUB_TOKEN: github.token, GITHUB_API_URL: github.url });
   });
   afterEach(async () => {

@@ -7,7 +7,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/harness.js';
-import { CHANNEL, clockMessages, reportChannel, reported, SECOND_SCALE } from './support.js';
+import { CHANNEL, clockMessages, reportNow, reported, SECOND_SCALE } from './support.js';
 
 const POLICY = `
 responseWindow: 8s
@@ -26,8 +26,7 @@ describe('reminders across bot restarts and replicas', () => {
 
   it('loses no reminder when the bot restarts between two of them', async () => {
     h = await startHarness({ policy: SECOND_SCALE });
-    await deliverWebhook(h.bot.port, { body: freshReport(reported) });
-    const channel = await reportChannel(h);
+    const channel = await reportNow(h);
     await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
     await h.restart();
     await eventually(() => clockMessages(channel).length === 5, 12_000, 'the rest after a restart');
@@ -37,8 +36,7 @@ describe('reminders across bot restarts and replicas', () => {
 
   it('after downtime across the deadline posts only what is true now', async () => {
     h = await startHarness({ policy: SECOND_SCALE });
-    await deliverWebhook(h.bot.port, { body: freshReport(reported) });
-    const channel = await reportChannel(h);
+    const channel = await reportNow(h);
     await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
     // Down from ~2 s to ~7 s: reminder-2 (4 s) and the deadline (6 s) fall due meanwhile.
     await h.restart(5_000);
@@ -55,8 +53,7 @@ describe('reminders across bot restarts and replicas', () => {
   it('posts each reminder once with two bot processes on one Redis', async () => {
     h = await startHarness({ policy: SECOND_SCALE });
     await h.startReplica();
-    await deliverWebhook(h.bot.port, { body: freshReport(reported) });
-    const channel = await reportChannel(h);
+    const channel = await reportNow(h);
     await eventually(() => clockMessages(channel).length >= 5, 12_000, 'five clock messages');
     await settle(2_500);
     expect(clockMessages(channel)).toHaveLength(5);

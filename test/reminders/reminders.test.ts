@@ -12,7 +12,14 @@ import {
   startHarness,
   type Harness,
 } from '../support/harness.js';
-import { clockMessages, GHSA, reportChannel, reported, SECOND_SCALE } from './support.js';
+import {
+  clockMessages,
+  GHSA,
+  reportChannel,
+  reportNow,
+  reported,
+  SECOND_SCALE,
+} from './support.js';
 
 /** The same parts the bot uses, on the same Redis namespace: the commands will call these. */
 function triageParts(h: Harness) {
@@ -80,8 +87,7 @@ describe('reminders against a second-scale response window', () => {
     h = await startHarness({ policy: SECOND_SCALE });
     const parts = triageParts(h);
     try {
-      await deliverWebhook(h.bot.port, { body: freshReport(reported) });
-      const channel = await reportChannel(h);
+      const channel = await reportNow(h);
       await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
 
       const report = await parts.store.get(GHSA);
@@ -110,8 +116,7 @@ describe('reminders against a second-scale response window', () => {
     h = await startHarness({ policy: SECOND_SCALE });
     const parts = triageParts(h);
     try {
-      await deliverWebhook(h.bot.port, { body: freshReport(reported) });
-      const channel = await reportChannel(h);
+      const channel = await reportNow(h);
       const report = await parts.store.get(GHSA);
       const outcome = await recordTriageDecision(
         parts,

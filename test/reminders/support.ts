@@ -1,4 +1,10 @@
-import { eventually, fixture, type Harness } from '../support/harness.js';
+import {
+  deliverWebhook,
+  eventually,
+  fixture,
+  freshReport,
+  type Harness,
+} from '../support/harness.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
 
 export const reported = fixture('github/repository_advisory.reported.payload.json');
@@ -33,4 +39,10 @@ export async function reportChannel(h: Harness): Promise<StandInChannel> {
 /** The clock's messages: everything after the summary. */
 export function clockMessages(channel: StandInChannel) {
   return channel.messages.slice(1);
+}
+
+/** A report made "just now" is delivered; resolves with its channel once the summary is in. */
+export async function reportNow(h: Harness): Promise<StandInChannel> {
+  await deliverWebhook(h.bot.port, { body: freshReport(reported) });
+  return reportChannel(h);
 }

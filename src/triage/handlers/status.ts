@@ -1,5 +1,5 @@
 import { formatDistanceStrict } from 'date-fns';
-import { affectsLatest } from '../../policy/releases.js';
+import { checkLatestRelease } from '../../github/latestReleaseCheck.js';
 import type { Report } from '../../reports/report.js';
 import type { TimelineEntry } from '../../reports/timeline.js';
 import { escapeSlackText, mention, slackDate, slackLink } from '../../slack/escape.js';
@@ -40,15 +40,11 @@ export async function statusText(report: Report, ctx: ReportContext): Promise<st
 /** P8: only the latest release is analysed; flag a report whose ranges leave it out. */
 export async function latestReleaseLine(report: Report, ctx: ReportContext): Promise<string> {
   try {
-    const [latest, advisory] = await Promise.all([
-      ctx.deps.github.latestRelease(report.repo),
-      ctx.deps.github.get(report.repo, report.ghsaId),
-    ]);
+    const { latest, ranges, affects } = await checkLatestRelease(ctx.deps.github, report);
     if (!latest) return 'Latest release: _none yet_';
-    const affects = affectsLatest(advisory.vulnerableRanges, latest.tag);
     const flag =
       affects === 'no'
-        ? ` :warning: the affected versions (${advisory.vulnerableRanges.map(escapeSlackText).join('; ')}) do not include it: only the latest release is analysed (P8); ask the reporter to confirm on ${latest.tag}.`
+        ? ` :warning: the affected versions (${ranges.map(escapeSlackText).join('; ')}) do not include it: only the latest release is analysed (P8); ask the reporter to confirm on ${latest.tag}.`
         : affects === 'yes'
           ? ' (affected)'
           : ' (affected versions unknown)';
