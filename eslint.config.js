@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS config files (.dependency-cruiser.cjs): `module` is theirs.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
+  {
     files: ['src/cli/**', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },

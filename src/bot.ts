@@ -1,30 +1,28 @@
 import type { AddressInfo } from 'node:net';
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config/load.js';
+import { Engine } from './effects/engine.js';
 import { AdvisoryGateway } from './github/advisories.js';
 import { createOctokit } from './github/octokit.js';
 import { createHttpServer } from './http/server.js';
-import { POLL_QUEUE, POLL_SCHEDULER_ID, pollAdvisories } from './intake/poller.js';
 import { AdvisoryIntake } from './intake/advisoryIntake.js';
 import { DeliveryLog } from './intake/deliveries.js';
+import { pollAdvisories } from './intake/poller.js';
 import { githubWebhookRoute } from './intake/webhookRoute.js';
-import { EFFECT_JOB_OPTIONS, EFFECTS_QUEUE, Effects } from './jobs/effects.js';
+import { POLL_SCHEDULER_ID, QUEUES, RETRY_OPTIONS, type ReminderJobData } from './jobs/queues.js';
+import { reconcile } from './jobs/reconcile.js';
+import { ReminderSchedule } from './jobs/schedule.js';
 import { startWorker } from './jobs/worker.js';
+import { registerListeners } from './listeners/index.js';
 import { createLogger } from './log.js';
-import { fireReminder } from './reminders/fire.js';
-import { REMINDERS_QUEUE, ReminderSchedule } from './reminders/schedule.js';
 import { Keys } from './reports/keys.js';
 import { ReportStore } from './reports/store.js';
 import { createSlackApp, workerSlackClient } from './slack/app.js';
+import { section } from './slack/blocks.js';
 import { ReportChannels } from './slack/channels.js';
-import { registerListeners } from './slack/listeners/index.js';
-import {
-  openReportChannel,
-  postStateChange,
-  type ChannelFlowDeps,
-} from './slack/reportChannelFlow.js';
+import { openReportChannel } from './slack/reportChannelFlow.js';
 
 export interface BotOptions {
   /** Redis key namespace; tests use their own so they can share a Redis. */
@@ -49,65 +47,109 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   await redis.connect();
   // BullMQ needs its own connections that retry forever instead of failing commands.
   const queueConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-  const bullPrefix = keys.bull();
+  const prefix = keys.bull();
+  const queueOptions = { connection: queueConnection, prefix, defaultJobOptions: RETRY_OPTIONS };
 
   const store = new ReportStore(redis, keys);
-  const effectsQueue = new Queue(EFFECTS_QUEUE, {
-    connection: queueConnection,
-    prefix: bullPrefix,
-    defaultJobOptions: EFFECT_JOB_OPTIONS,
-  });
-  const effects = new Effects(effectsQueue);
-  const remindersQueue = new Queue(REMINDERS_QUEUE, {
-    connection: queueConnection,
-    prefix: bullPrefix,
+  const effectsQueue = new Queue(QUEUES.effects, queueOptions);
+  const remindersQueue = new Queue(QUEUES.reminders, queueOptions);
+  const pollQueue = new Queue(QUEUES.poll, {
+    ...queueOptions,
+    defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 },
   });
   const schedule = new ReminderSchedule(remindersQueue, redis, keys, policy);
-  const intake = new AdvisoryIntake(store, effects, schedule, policy, log);
-
   const github = new AdvisoryGateway(createOctokit(env, { log }));
-  const slackForJobs = workerSlackClient(env, log);
-  const channels = new ReportChannels(slackForJobs, redis, keys, log);
-  const flow: ChannelFlowDeps = { store, channels, github, policy, log, now };
+  const channels = new ReportChannels(workerSlackClient(env, log), redis, keys, log);
+  const engine = new Engine({
+    store,
+    github,
+    channels,
+    schedule,
+    effects: effectsQueue,
+    policy,
+    log,
+    now,
+  });
+  const intake = new AdvisoryIntake(store, engine, redis, keys, policy, log);
+
+  // A permanent Slack error is said once in the report's channel, when it can be.
+  const onPermanentError = async (job: Job, code: string, fix: string) => {
+    const ghsaId = (job.data as { ghsaId?: string }).ghsaId;
+    const report = ghsaId ? await store.get(ghsaId) : undefined;
+    if (!report?.channelId) return;
+    await channels.postOnce(
+      report.ghsaId,
+      report.channelId,
+      `alert-${code}`,
+      section(
+        `:warning: Slack refused vulnbot (\`${code}\`): ${fix}. vulnbot tries again every hour.`,
+      ),
+    );
+  };
+  const workerOptions = { connection: queueConnection, prefix, log, onPermanentError };
+  const byGhsa = (run: (ghsaId: string) => Promise<unknown>) => async (job: Job) => {
+    await run((job.data as { ghsaId: string }).ghsaId);
+  };
   const effectsWorker = startWorker(
-    EFFECTS_QUEUE,
+    QUEUES.effects,
     {
-      'open-channel': (job) => openReportChannel(job.data.ghsaId, flow),
-      'post-state': (job) => postStateChange(job.data.ghsaId, job.data.state, flow),
+      'open-channel': byGhsa((ghsaId) =>
+        openReportChannel(ghsaId, { store, channels, github, policy, log, now }),
+      ),
+      announce: async (job) => {
+        const result = await engine.announce((job.data as { ghsaId: string }).ghsaId);
+        // Queued before the publication: wait for GitHub to say it is published, for a while.
+        if (result === 'not-published' && job.attemptsMade < 5) {
+          throw new Error('the advisory is not published (yet)');
+        }
+      },
+      archive: byGhsa((ghsaId) =>
+        engine.handle(ghsaId, { type: 'archive-due' }, { kind: 'clock' }),
+      ),
+      'drain-outbox': byGhsa(async (ghsaId) => {
+        if (!(await engine.drainOutbox(ghsaId))) throw new Error('an effect is still failing');
+      }),
+      sync: byGhsa((ghsaId) => engine.sync(ghsaId)),
     },
-    { connection: queueConnection, prefix: bullPrefix, log },
+    workerOptions,
   );
-  const fire = (job: { data: { ghsaId: string; step: string } }) =>
-    fireReminder(job.data.ghsaId, job.data.step, { store, channels, schedule, policy, log, now });
+  const fire = async (job: Job) => {
+    const { ghsaId, step } = job.data as ReminderJobData;
+    await engine.clockFired(ghsaId, step);
+  };
   const remindersWorker = startWorker(
-    REMINDERS_QUEUE,
+    QUEUES.reminders,
     { reminder: fire, deadline: fire, escalation: fire },
-    { connection: queueConnection, prefix: bullPrefix, log },
+    workerOptions,
   );
 
   // One job scheduler for the whole deployment: upserting it from every replica is idempotent.
-  const pollQueue = new Queue(POLL_QUEUE, {
-    connection: queueConnection,
-    prefix: bullPrefix,
-    defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 },
-  });
   await pollQueue.upsertJobScheduler(
     POLL_SCHEDULER_ID,
     { every: policy.pollEvery },
     { name: 'poll' },
   );
+  const reconcileDeps = {
+    store,
+    engine,
+    schedule,
+    queues: [effectsQueue, remindersQueue],
+    log,
+    now,
+  };
   const pollWorker = startWorker(
-    POLL_QUEUE,
+    QUEUES.poll,
     {
       poll: async () => {
-        await pollAdvisories({ store, intake, github, schedule, channels, policy, log, now });
+        await reconcile(reconcileDeps);
+        await pollAdvisories({ store, intake, engine, github, redis, keys, policy, log, now });
       },
     },
-    { connection: queueConnection, prefix: bullPrefix, log, concurrency: 1 },
+    { ...workerOptions, concurrency: 1 },
   );
 
   const slack = createSlackApp(env, log, () => channels.ownUserId());
-  registerListeners(slack.app, { store, schedule, github, policy, log, now });
+  registerListeners(slack.app, { store, engine, github, policy, log, now });
   const server = createHttpServer(
     {
       githubWebhook: githubWebhookRoute({
@@ -127,7 +169,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     server.listen(env.PORT, () => resolve());
   });
   // Recovery first: a Slack outage can hold up the Socket Mode handshake for a long time.
-  await resumeUnfinishedWork(store, effects, schedule, now(), log);
+  await reconcile(reconcileDeps);
   await slack.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, 'vulnbot started');
@@ -147,26 +189,4 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       log.info('vulnbot stopped');
     },
   };
-}
-
-/**
- * A report stored just before a crash may lack its channel or its reminder jobs: queue that work
- * again. Both are idempotent, so doing it on every start is safe.
- */
-async function resumeUnfinishedWork(
-  store: ReportStore,
-  effects: Effects,
-  schedule: ReminderSchedule,
-  now: Date,
-  log: Logger,
-) {
-  for (const ghsaId of await store.openReportIds()) {
-    const report = await store.get(ghsaId);
-    if (!report) continue;
-    if (!report.channelId) {
-      log.info({ ghsaId }, 'resuming channel creation');
-      await effects.openChannel(ghsaId);
-    }
-    await schedule.schedule(report, now);
-  }
 }

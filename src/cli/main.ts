@@ -12,7 +12,9 @@ const USAGE = `Usage: vulnbot <command>
 
 Commands:
   check-config       validate the environment and the policy file (VULNBOT_CONFIG), then exit
-  timeline <GHSA>    print the whole timeline of a report (reads REDIS_URL)
+  timeline <GHSA> [--json]
+                     print the whole timeline of a report (reads REDIS_URL);
+                     --json prints one JSON object per entry (JSON lines) and nothing else
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -32,15 +34,19 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     case 'timeline': {
+      const args = argv.slice(1);
+      const json = args.includes('--json');
+      const [ghsaId] = args.filter((arg) => arg !== '--json');
       // Only Redis is needed here, so only REDIS_URL is read.
       const { REDIS_URL } = envSchema.pick({ REDIS_URL: true }).parse(process.env);
       const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
       try {
         return await printTimeline(
           new ReportStore(redis, new Keys()),
-          argv[1],
+          ghsaId,
           (line) => console.log(line),
           (line) => console.error(line),
+          { json },
         );
       } finally {
         redis.disconnect();

@@ -1,27 +1,31 @@
 import type { ReportStore } from '../reports/store.js';
-import type { TimelineEntry } from '../reports/timeline.js';
+import { timelineDetails, type TimelineEntry } from '../reports/timeline.js';
 import { GHSA_ID } from '../reports/report.js';
 
 /** One line per entry: time, who, what, details. For operators; never sent to Slack. */
 export function formatTimelineEntry(entry: TimelineEntry): string {
-  const { type, at, actor, ...details } = entry;
-  const detail = Object.entries(details)
-    .map(
-      ([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : JSON.stringify(value)}`,
-    )
-    .join(' ');
-  return [at, actor.padEnd(14), type.padEnd(22), detail].join('  ').trimEnd();
+  const { type, at, actor } = entry;
+  return [at, actor.padEnd(14), type.padEnd(22), timelineDetails(entry)].join('  ').trimEnd();
 }
 
-/** `vulnbot timeline <GHSA>`: the whole audit trail of one report. Returns the exit code. */
+export interface TimelineOptions {
+  /** JSON lines: each stored entry as one JSON object per line, and nothing else (no header). */
+  json?: boolean;
+}
+
+/**
+ * `vulnbot timeline <GHSA> [--json]`: the whole audit trail of one report. Returns the exit code.
+ * Problems go to `err`, so with `json` every `out` line is one entry, fit for `jq`.
+ */
 export async function printTimeline(
   store: ReportStore,
   ghsaId: string | undefined,
   out: (line: string) => void,
   err: (line: string) => void,
+  options: TimelineOptions = {},
 ): Promise<number> {
   if (!ghsaId || !GHSA_ID.test(ghsaId)) {
-    err('Usage: vulnbot timeline <GHSA id>   e.g. vulnbot timeline GHSA-hv58-4hqr-7vxj');
+    err('Usage: vulnbot timeline <GHSA id> [--json]   e.g. vulnbot timeline GHSA-hv58-4hqr-7vxj');
     return 1;
   }
   const report = await store.get(ghsaId);
@@ -31,9 +35,14 @@ export async function printTimeline(
     );
     return 1;
   }
+  const entries = await store.timeline(ghsaId);
+  if (options.json) {
+    for (const entry of entries) out(JSON.stringify(entry));
+    return 0;
+  }
   out(
     `${report.ghsaId}  ${report.repo}  GitHub state: ${report.githubState}  deadline: ${report.deadline}`,
   );
-  for (const entry of await store.timeline(ghsaId)) out(formatTimelineEntry(entry));
+  for (const entry of entries) out(formatTimelineEntry(entry));
   return 0;
 }

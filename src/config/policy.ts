@@ -7,17 +7,30 @@ const slackUserId = z
 const slackChannelId = z
   .string()
   .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');
-const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${text}" is not a duration like 30s, 15m, 12h or 14d`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
+const durationOf = (allowZero: boolean) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined || ms < 0 || (ms === 0 && !allowZero)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text}" is not a duration like 30s, 15m, 12h or 14d`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const duration = durationOf(false);
+const DAY = 86_400_000;
+/** FIRST's ratings, as `/vuln score` stores them, and `default` for an unscored report. */
+const FIX_WINDOW_KEYS = ['critical', 'high', 'medium', 'low', 'none', 'default'] as const;
+const fixWindow = z
+  .union([
+    duration.transform((ms) => ({ default: ms })),
+    z
+      .record(z.enum(FIX_WINDOW_KEYS), duration)
+      .transform((byRating) => ({ ...byRating, default: byRating.default ?? 90 * DAY })),
+  ])
+  .default({ default: 90 * DAY });
 const repoKey = z
   .string()
   .regex(/^(\*|[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)$/, 'must be "owner/name" or "*"');
@@ -33,6 +46,12 @@ export const policySchema = z
     reminders: z.array(duration).default([7 * 86_400_000, 10 * 86_400_000, 13 * 86_400_000]),
     overdueEvery: duration.default(86_400_000),
     maxEscalations: z.number().int().min(0).max(100).default(7),
+    /** The second clock (fix and disclosure): from acceptance, by the severity's rating. */
+    fixWindow,
+    /** Fix reminders, counted back from the fix deadline. */
+    fixRemindBefore: z.array(duration).default([14 * DAY, 3 * DAY]),
+    /** How long a published report's channel stays open for talk about the release. */
+    archiveAfter: durationOf(true).default(7 * DAY),
     pollEvery: duration.default(5 * 60_000),
     /** GitHub organisations to poll, besides the owners named in `repos`. */
     organizations: z

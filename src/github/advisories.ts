@@ -101,7 +101,7 @@ export class AdvisoryGateway {
     if (patch.cweIds !== undefined) changes.cwe_ids = patch.cweIds;
     if (patch.patchedVersion !== undefined) {
       const current = await this.fetchAdvisory(op, repo, ghsaId);
-      changes.vulnerabilities = withPatchedVersion(current, patch.patchedVersion, op);
+      changes.vulnerabilities = withPatchedVersion(current, patch.patchedVersion, op, repo);
     }
     if (Object.keys(changes).length === 0) return this.get(repo, ghsaId);
     const response = await this.call(op, () =>
@@ -162,8 +162,11 @@ export class AdvisoryGateway {
     );
   }
 
-  /** Every advisory of the organisation's repositories, all pages, in GitHub's order. */
-  async listOrgAdvisories(org: string): Promise<AdvisoryList> {
+  /**
+   * The organisation's advisories, most recently updated first, all pages, or only down to
+   * `since` (an `updated_at`): a poll asks only for what changed since the last one.
+   */
+  async listOrgAdvisories(org: string, since?: string): Promise<AdvisoryList> {
     if (!ORG_LOGIN.test(org)) throw new TypeError('not a GitHub organisation name');
     const op = {
       action: 'list the security advisories of',
@@ -171,16 +174,17 @@ export class AdvisoryGateway {
       permission: `${ADVISORY_WRITE} and an organisation owner or security manager`,
     };
     const entries = await this.call(op, () =>
-      this.octokit.paginate(this.octokit.rest.securityAdvisories.listOrgRepositoryAdvisories, {
-        org,
-        per_page: 100,
-      }),
+      this.octokit.paginate(
+        this.octokit.rest.securityAdvisories.listOrgRepositoryAdvisories,
+        { org, per_page: 100, sort: 'updated', direction: 'desc' },
+        (response, done) => untilSince(response.data as unknown[], since, done),
+      ),
     );
     return collect(entries, (advisory) => repoFromHtmlUrl(advisory.html_url, advisory.ghsa_id));
   }
 
-  /** Every advisory of one repository, all pages, in GitHub's order. */
-  async listRepoAdvisories(repo: string): Promise<AdvisoryList> {
+  /** One repository's advisories, most recently updated first, down to `since` if given. */
+  async listRepoAdvisories(repo: string, since?: string): Promise<AdvisoryList> {
     const op = {
       action: 'list the security advisories of',
       subject: repo,
@@ -188,11 +192,11 @@ export class AdvisoryGateway {
     };
     const { owner, name } = splitRepo(repo);
     const entries = await this.call(op, () =>
-      this.octokit.paginate(this.octokit.rest.securityAdvisories.listRepositoryAdvisories, {
-        owner,
-        repo: name,
-        per_page: 100,
-      }),
+      this.octokit.paginate(
+        this.octokit.rest.securityAdvisories.listRepositoryAdvisories,
+        { owner, repo: name, per_page: 100, sort: 'updated', direction: 'desc' },
+        (response, done) => untilSince(response.data as unknown[], since, done),
+      ),
     );
     return collect(entries, () => repo);
   }
@@ -271,6 +275,7 @@ function withPatchedVersion(
   advisory: AdvisoryJson,
   patchedVersion: string,
   op: Operation,
+  repo: string,
 ): VulnerabilityUpdate[] {
   const vulnerabilities = advisory.vulnerabilities ?? [];
   if (vulnerabilities.length === 0) {
@@ -280,13 +285,58 @@ function withPatchedVersion(
       { status: 422 },
     );
   }
-  return vulnerabilities.map((v) => ({
+  const ours = packageEntryOf(vulnerabilities, repo);
+  if (ours === undefined) {
+    throw new GitHubError(
+      `Cannot record patched version ${patchedVersion} on ${op.subject}: it lists ${vulnerabilities.length} affected packages and none is named after the repository; set the patched versions in GitHub`,
+      { status: 422 },
+    );
+  }
+  return vulnerabilities.map((v, index) => ({
     // GitHub's schema names its ecosystems; a reported advisory may carry "" (sent back as is).
     ...(v.package ? { package: v.package as VulnerabilityUpdate['package'] } : {}),
     vulnerable_version_range: v.vulnerable_version_range,
-    patched_versions: patchedVersion,
+    patched_versions: index === ours ? patchedVersion : v.patched_versions,
     vulnerable_functions: v.vulnerable_functions,
   })) as VulnerabilityUpdate[];
+}
+
+/**
+ * Which affected package is the repository's own: the only one, else the one named after the
+ * repository (`name`, `owner/name`, or a path ending in `/name`, as Go modules are).
+ */
+export function packageEntryOf(
+  vulnerabilities: readonly { package: { name: string | null } | null }[],
+  repo: string,
+): number | undefined {
+  if (vulnerabilities.length === 1) return 0;
+  const name = (repo.split('/')[1] ?? repo).toLowerCase();
+  const full = repo.toLowerCase();
+  const index = vulnerabilities.findIndex((v) => {
+    const pkg = v.package?.name?.toLowerCase();
+    return (
+      pkg !== undefined &&
+      (pkg === name || pkg === full || pkg.endsWith(`/${full}`) || pkg.endsWith(`/${name}`))
+    );
+  });
+  return index >= 0 ? index : undefined;
+}
+
+function untilSince(entries: unknown[], since: string | undefined, done: () => void): unknown[] {
+  if (since === undefined) return entries;
+  const kept: unknown[] = [];
+  for (const entry of entries) {
+    const updated =
+      typeof entry === 'object' && entry !== null && 'updated_at' in entry
+        ? String(entry.updated_at)
+        : undefined;
+    if (updated !== undefined && updated < since) {
+      done();
+      break;
+    }
+    kept.push(entry);
+  }
+  return kept;
 }
 
 function collect(

@@ -1,21 +1,24 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
-import type { Effects } from '../jobs/effects.js';
-import type { ReminderSchedule } from '../reminders/schedule.js';
+import type { Engine } from '../effects/engine.js';
+import type { AdvisorySnapshot } from '../github/advisories.js';
+import type { Keys } from '../reports/keys.js';
 import { newReport, type AdvisoryFacts } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
 
 export type IntakeOutcome = 'stored' | 'known' | 'updated' | 'unchanged' | 'untracked' | 'ignored';
 
 /**
- * Turns what GitHub tells us about an advisory (webhook or poller) into stored reports and queued
- * effects. Safe to call any number of times with the same facts.
+ * Turns what GitHub tells us about an advisory (webhook or poller) into stored reports and the
+ * lifecycle's effects. Safe to call any number of times with the same facts.
  */
 export class AdvisoryIntake {
   constructor(
     private readonly store: ReportStore,
-    private readonly effects: Effects,
-    private readonly reminders: ReminderSchedule,
+    private readonly engine: Engine,
+    private readonly redis: Redis,
+    private readonly keys: Keys,
     private readonly policy: Policy,
     private readonly log: Logger,
   ) {}
@@ -29,27 +32,32 @@ export class AdvisoryIntake {
       at: report.reportedAt,
       actor: report.reporter ? `github:${report.reporter}` : 'github',
     });
-    // Queued even for a known report: if an earlier attempt stored it and then died, this
-    // finishes the work; if the channel exists already, the job does nothing.
-    await this.effects.openChannel(report.ghsaId);
-    const stored = (await this.store.get(report.ghsaId)) ?? report;
-    await this.reminders.schedule(stored, receivedAt);
+    await this.rememberOwner(report.repo);
+    // Run even for a known report: if an earlier attempt stored it and then died, this finishes
+    // the work (opening the channel and scheduling the clock are both idempotent).
+    await this.engine.handle(report.ghsaId, { type: 'arrived' }, { kind: 'github' });
     this.log.info({ ghsaId: report.ghsaId, repo: report.repo, created }, 'report received');
     return created ? 'stored' : 'known';
   }
 
-  async stateChanged(facts: AdvisoryFacts, at: Date, actor: string): Promise<IntakeOutcome> {
-    const report = await this.store.get(facts.ghsaId);
-    if (!report) {
-      this.log.info(
-        { ghsaId: facts.ghsaId },
-        'state change for an advisory vulnbot does not track',
-      );
+  /** A change GitHub told us about (a `published` delivery): through the lifecycle. */
+  async changed(snapshot: AdvisorySnapshot, sender: string | null): Promise<IntakeOutcome> {
+    await this.rememberOwner(snapshot.repo);
+    if (!(await this.store.get(snapshot.ghsaId))) {
+      this.log.info({ ghsaId: snapshot.ghsaId }, 'change for an advisory vulnbot does not track');
       return 'untracked';
     }
-    const change = await this.store.changeGithubState(report, facts.state, at.toISOString(), actor);
-    if (change === 'changed') await this.effects.postState(report.ghsaId, facts.state);
-    this.log.info({ ghsaId: report.ghsaId, state: facts.state, change }, 'advisory state');
-    return change === 'changed' ? 'updated' : 'unchanged';
+    const outcome = await this.engine.observe(snapshot, {
+      drainLater: true,
+      ...(sender ? { login: sender } : {}),
+    });
+    this.log.info({ ghsaId: snapshot.ghsaId, state: snapshot.state }, 'advisory changed');
+    return outcome.changed ? 'updated' : 'unchanged';
+  }
+
+  /** Owners seen in deliveries are polled too, so a missed delivery is caught either way. */
+  private async rememberOwner(repo: string): Promise<void> {
+    const owner = repo.split('/')[0];
+    if (owner) await this.redis.sadd(this.keys.owners(), owner);
   }
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { advisorySchema, problemsOf, REPO_NAME, toSnapshot } from '../github/advisoryJson.js';
+import {
+  advisorySchema,
+  problemsOf,
+  REPO_NAME,
+  toSnapshot,
+  type AdvisorySnapshot,
+} from '../github/advisoryJson.js';
 import type { AdvisoryFacts } from '../reports/report.js';
 
 /**
@@ -18,7 +24,12 @@ export const advisoryEventSchema = z.object({
 });
 
 /** `sender` is who acted on GitHub: the reporter for `reported`, the publisher for `published`. */
-export type AdvisoryEvent = { action: string; facts: AdvisoryFacts; sender: string | null };
+export type AdvisoryEvent = {
+  action: string;
+  facts: AdvisoryFacts;
+  snapshot: AdvisorySnapshot;
+  sender: string | null;
+};
 
 export type ParseResult = { ok: true; event: AdvisoryEvent } | { ok: false; problems: string[] };
 
@@ -31,6 +42,6 @@ export function parseAdvisoryEvent(body: unknown): ParseResult {
   const reporter = action === 'reported' ? (sender?.login ?? snapshot.reporter) : snapshot.reporter;
   return {
     ok: true,
-    event: { action, facts: { ...snapshot, reporter }, sender: sender?.login ?? null },
+    event: { action, facts: { ...snapshot, reporter }, snapshot, sender: sender?.login ?? null },
   };
 }

@@ -83,15 +83,11 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
       });
     }
 
-    const { action, facts, sender } = parsed.event;
-    let outcome: IntakeOutcome;
-    if (action === 'reported') {
-      outcome = await deps.intake.reported(facts, deps.now());
-    } else if (action === 'published') {
-      outcome = await deps.intake.stateChanged(facts, deps.now(), `github:${sender ?? 'unknown'}`);
-    } else {
-      outcome = 'ignored';
-    }
+    const { action, facts, snapshot, sender } = parsed.event;
+    const outcome: IntakeOutcome =
+      action === 'reported'
+        ? await deps.intake.reported(facts, deps.now())
+        : await deps.intake.changed(snapshot, sender);
     await deps.deliveries.markHandled(deliveryId);
     log.info({ ghsaId: facts.ghsaId, action, outcome }, 'webhook handled');
     return sendJson(res, outcome === 'ignored' ? 202 : 200, {

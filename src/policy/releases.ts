@@ -1,5 +1,4 @@
 import semver from 'semver';
-import { escapeSlackText } from '../slack/escape.js';
 
 /** P9: the two versions a fix may ship in, spelt like the repository's latest release tag. */
 export interface FixChoices {
@@ -59,13 +58,13 @@ export function fixVersionChoices(latestTag: string): FixChoices | undefined {
 function quote(text: string): string {
   const chars = Array.from(text.trim());
   const cut = chars.length > 40 ? `${chars.slice(0, 40).join('')}…` : chars.join('');
-  return escapeSlackText(cut);
+  return cut;
 }
 
 /**
  * P9 for `/vuln fix <version>`: only the point or the minor choice, with or without `v`, returned
  * spelt like the latest tag. Without a latest release any well-formed release version passes
- * (the caller warns that it could not be checked). Errors are safe to post in Slack.
+ * (the caller warns that it could not be checked). Errors are plain text: escape them for Slack.
  */
 export function checkFixVersion(input: string, latestTag: string | undefined): FixCheck {
   const version = parseRelease(input);

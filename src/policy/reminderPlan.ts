@@ -48,28 +48,69 @@ function spacedOut(
  * after the deadline is dropped. Reminder numbers follow the sorted offsets and are not renumbered
  * when one is dropped, so a step id always means the same offset.
  */
-export function reminderPlan(policy: Policy, reportedAt: Date, deadline: Date): PlannedReminder[] {
-  const shift = workingTimeShift(policy);
+export function reminderPlan(
+  policy: Policy,
+  reportedAt: Date,
+  deadline: Date,
+  firstSeenAt?: Date,
+): PlannedReminder[] {
   const offsets = [...new Set(policy.reminders)].sort((a, b) => a - b);
+  const reminderTimes = offsets.map((offset) => addMilliseconds(reportedAt, offset));
+  return clockPlan(policy, '', reminderTimes, deadline, firstSeenAt);
+}
 
-  const reminders = offsets.map((offset, index): PlannedReminder => ({
-    step: `reminder-${index + 1}`,
-    kind: 'reminder',
-    dueAt: shift(addMilliseconds(reportedAt, offset)),
-    snoozable: true,
-  }));
+/**
+ * The second clock (fix and disclosure): a reminder `fixRemindBefore[i]` before the fix
+ * deadline (none before acceptance), the deadline message, then escalations as for P4. Steps are
+ * prefixed `fix-`.
+ */
+export function fixPlan(policy: Policy, acceptedAt: Date, deadline: Date): PlannedReminder[] {
+  const before = [...new Set(policy.fixRemindBefore)].sort((a, b) => b - a);
+  const reminderTimes = before
+    .map((ms) => addMilliseconds(deadline, -ms))
+    .filter((at) => at.getTime() > acceptedAt.getTime());
+  return clockPlan(policy, 'fix-', reminderTimes, deadline);
+}
+
+/**
+ * One clock: reminders at the given times, the deadline message, escalations every
+ * `overdueEvery` after it. A clock first seen after its deadline (a report that arrives
+ * overdue) gets its deadline message at once and its escalations from then on: past reminders
+ * are not replayed.
+ */
+function clockPlan(
+  policy: Policy,
+  prefix: string,
+  reminderTimes: Date[],
+  deadline: Date,
+  firstSeenAt?: Date,
+): PlannedReminder[] {
+  const shift = workingTimeShift(policy);
+  const lateStart =
+    firstSeenAt !== undefined && firstSeenAt.getTime() > deadline.getTime()
+      ? firstSeenAt
+      : undefined;
+  const reminders = lateStart
+    ? []
+    : reminderTimes.map((at, index): PlannedReminder => ({
+        step: `${prefix}reminder-${index + 1}`,
+        kind: 'reminder',
+        dueAt: shift(at),
+        snoozable: true,
+      }));
+  const deadlineAt = lateStart ?? deadline;
   const deadlineMessage: PlannedReminder = {
-    step: 'deadline',
+    step: `${prefix}deadline`,
     kind: 'deadline',
-    dueAt: new Date(deadline.getTime()),
+    dueAt: new Date(deadlineAt.getTime()),
     snoozable: false,
   };
   const escalations = Array.from(
     { length: policy.maxEscalations },
     (_, index): PlannedReminder => ({
-      step: `escalation-${index + 1}`,
+      step: `${prefix}escalation-${index + 1}`,
       kind: 'escalation',
-      dueAt: shift(addMilliseconds(deadline, policy.overdueEvery * (index + 1))),
+      dueAt: shift(addMilliseconds(deadlineAt, policy.overdueEvery * (index + 1))),
       snoozable: false,
     }),
   );
@@ -77,7 +118,7 @@ export function reminderPlan(policy: Policy, reportedAt: Date, deadline: Date): 
   const plan = [
     ...reminders.filter((item) => item.dueAt.getTime() < deadline.getTime()),
     deadlineMessage,
-    ...spacedOut(escalations, deadline, policy.overdueEvery),
+    ...spacedOut(escalations, deadlineAt, policy.overdueEvery),
   ];
   // Array.prototype.sort is stable, so equal due times keep the order above.
   return plan.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime());

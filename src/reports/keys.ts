@@ -14,6 +14,22 @@ export class Keys {
   posted(ghsaId: string): string {
     return `${this.namespace}:posted:${ghsaId}`;
   }
+  /** Hash: effects a stored decision still owes (outbox id → effect JSON). */
+  outbox(ghsaId: string): string {
+    return `${this.namespace}:outbox:${ghsaId}`;
+  }
+  /** Set: GitHub owners seen in webhook deliveries, polled too. */
+  owners(): string {
+    return `${this.namespace}:owners`;
+  }
+  /** String: `updated_at` of the newest advisory seen for an owner (the poll stops there). */
+  pollCursor(owner: string): string {
+    return `${this.namespace}:poll-cursor:${owner}`;
+  }
+  /** String: a lease on posting one message (report, key), held while it is posted. */
+  claim(ghsaId: string, key: string): string {
+    return `${this.namespace}:claim:${ghsaId}:${key}`;
+  }
   /** Hash: reminder step → ISO time it was snoozed to. */
   snooze(ghsaId: string): string {
     return `${this.namespace}:snooze:${ghsaId}`;

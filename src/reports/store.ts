@@ -1,41 +1,8 @@
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import {
-  GITHUB_STATES,
-  TRIAGE_DECISIONS,
-  isOpen,
-  type Report,
-  type TriageDecision,
-} from './report.js';
+import type { StoreWrite } from './lifecycle.js';
+import { isOpen, reportSchema, type Report } from './report.js';
 import type { Keys } from './keys.js';
 import type { TimelineEntry } from './timeline.js';
-
-/** Report fields as kept in the `report:{ghsa}` hash: plain strings, absent when unset. */
-const storedReport = z.object({
-  ghsaId: z.string(),
-  repo: z.string(),
-  htmlUrl: z.string(),
-  summary: z.string(),
-  claimedSeverity: z.string().optional(),
-  reporter: z.string().optional(),
-  githubState: z.enum(GITHUB_STATES),
-  cveId: z.string().optional(),
-  reportedAt: z.string(),
-  deadline: z.string(),
-  channelId: z.string().optional(),
-  owner: z.string().optional(),
-  decision: z.enum(TRIAGE_DECISIONS).optional(),
-  respondedAt: z.string().optional(),
-  cvssVector: z.string().optional(),
-  claimedCvssVector: z.string().optional(),
-  cvssScore: z.string().optional(),
-  severity: z.string().optional(),
-  cweIds: z.string().optional(),
-  patchedVersion: z.string().optional(),
-  forkUrl: z.string().optional(),
-  cveRequestedAt: z.string().optional(),
-  duplicateOf: z.string().optional(),
-});
 
 type Field = keyof Report;
 
@@ -54,33 +21,35 @@ if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
 if ARGV[3] ~= '' then redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3]) end
 return 1`;
 
-// Moves a report to a new GitHub state if it is not already there; keeps the open index true.
-const CHANGE_STATE = `
-local from = redis.call('HGET', KEYS[1], 'githubState')
-if not from then return -1 end
-if from == ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'githubState', ARGV[1])
-if ARGV[2] == '1' then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-else
-  redis.call('ZREM', KEYS[2], ARGV[4])
-end
-local entry = string.gsub(ARGV[5], '@FROM@', from, 1)
-redis.call('XADD', KEYS[3], '*', 'entry', entry)
-return 1`;
-
-// Records a triage decision; the first one that stops the clock also sets respondedAt.
-const DECIDE = `
+// A lifecycle decision's store write: only if the report is still at the revision it was decided
+// on (compare-and-set), so two processes deciding on the same state cannot both apply.
+// The effects that must follow go into the report's outbox in the same step (a transactional
+// outbox): if the process dies before they are done, the next drain does them.
+// ARGV: expected rev, fields (JSON pairs), ghsaId, deadline score, timeline entries (JSON list),
+// changedAt, outbox (JSON pairs id, effect).
+const APPLY = `
+local rev = redis.call('HGET', KEYS[1], 'rev') or '0'
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('HSET', KEYS[1], 'decision', ARGV[1])
-redis.call('XADD', KEYS[2], '*', 'entry', ARGV[4])
-if ARGV[2] == '1' and redis.call('HSETNX', KEYS[1], 'respondedAt', ARGV[3]) == 1 then
-  redis.call('XADD', KEYS[2], '*', 'entry', ARGV[5])
-  return 1
+if rev ~= ARGV[1] then return 0 end
+local fields = cjson.decode(ARGV[2])
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
+redis.call('HSET', KEYS[1], 'rev', tostring(tonumber(rev) + 1))
+local entries = cjson.decode(ARGV[5])
+if #entries > 0 then redis.call('HSET', KEYS[1], 'changedAt', ARGV[6]) end
+local state = redis.call('HGET', KEYS[1], 'githubState')
+if state == 'triage' or state == 'draft' then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
+else
+  redis.call('ZREM', KEYS[2], ARGV[3])
 end
-return 0`;
+for _, entry in ipairs(entries) do
+  redis.call('XADD', KEYS[3], '*', 'entry', entry)
+end
+local outbox = cjson.decode(ARGV[7])
+if #outbox > 0 then redis.call('HSET', KEYS[4], unpack(outbox)) end
+return tonumber(rev) + 1`;
 
-export type StateChange = 'changed' | 'unchanged' | 'unknown';
+export type ApplyResult = 'applied' | 'conflict' | 'unknown';
 
 /** Reports and their timelines in Redis. Every write that belongs together is one script. */
 export class ReportStore {
@@ -109,7 +78,7 @@ export class ReportStore {
   async get(ghsaId: string): Promise<Report | undefined> {
     const hash = await this.redis.hgetall(this.keys.report(ghsaId));
     if (Object.keys(hash).length === 0) return undefined;
-    return storedReport.parse(hash);
+    return reportSchema.parse(hash);
   }
 
   /** Sets `field` unless it is already set; the timeline entry is added only when it is set. */
@@ -133,86 +102,69 @@ export class ReportStore {
   }
 
   /**
-   * Records GitHub's state for a report. The entry's `from` is filled in from the stored state,
-   * so two concurrent callers can never both record the same change.
+   * Applies a lifecycle decision's store write if the report is still at revision `rev`;
+   * `conflict` means someone changed it meanwhile: load it again and decide again.
    */
-  async changeGithubState(
-    report: Pick<Report, 'ghsaId' | 'deadline'>,
-    to: Report['githubState'],
+  async apply(
+    report: Pick<Report, 'ghsaId' | 'rev' | 'deadline'>,
+    write: StoreWrite,
+    outbox: unknown[],
     at: string,
-    actor: string,
-  ): Promise<StateChange> {
-    const entry = JSON.stringify({ type: 'github-state-changed', from: '@FROM@', to, at, actor });
+  ): Promise<ApplyResult> {
+    const flat = Object.entries(write.fields).flatMap(([k, v]) =>
+      v === undefined ? [] : [k, String(v)],
+    );
+    const nextRev = report.rev + 1;
+    const pending = outbox.flatMap((effect, index) => [
+      outboxId(nextRev, index),
+      JSON.stringify(effect),
+    ]);
     const result = await this.redis.eval(
-      CHANGE_STATE,
-      3,
+      APPLY,
+      4,
       this.keys.report(report.ghsaId),
       this.keys.open(),
       this.keys.timeline(report.ghsaId),
-      to,
-      isOpen({ githubState: to }) ? '1' : '0',
-      String(Date.parse(report.deadline)),
+      this.keys.outbox(report.ghsaId),
+      String(report.rev),
+      JSON.stringify(flat),
       report.ghsaId,
-      entry,
+      String(Date.parse(report.deadline)),
+      JSON.stringify(write.entries.map((e) => JSON.stringify(e))),
+      at,
+      JSON.stringify(pending),
     );
-    return result === 1 ? 'changed' : result === 0 ? 'unchanged' : 'unknown';
+    return result === -1 ? 'unknown' : result === 0 ? 'conflict' : 'applied';
   }
 
-  /**
-   * Records a triage decision. Returns true when this decision is the report's response (the
-   * first one that stops the clock), so the caller cancels the reminders exactly then.
-   */
-  async decide(
-    report: Pick<Report, 'ghsaId' | 'reportedAt'>,
-    decision: TriageDecision,
-    stopsClock: boolean,
-    at: string,
-    actor: string,
-    reason?: string,
-  ): Promise<boolean> {
-    const decided: TimelineEntry = {
-      type: 'triage-decision',
-      decision,
-      ...(reason ? { reason } : {}),
-      at,
-      actor,
-    };
-    const responded: TimelineEntry = {
-      type: 'responded',
-      afterMs: Date.parse(at) - Date.parse(report.reportedAt),
-      at,
-      actor,
-    };
-    const result = await this.redis.eval(
-      DECIDE,
-      2,
-      this.keys.report(report.ghsaId),
-      this.keys.timeline(report.ghsaId),
-      decision,
-      stopsClock ? '1' : '0',
-      at,
-      JSON.stringify(decided),
-      JSON.stringify(responded),
-    );
-    if (result === -1) throw new Error(`no report ${report.ghsaId}`);
-    return result === 1;
+  /** The report's effects still to do, oldest first, with their outbox ids. */
+  async outbox(ghsaId: string): Promise<{ id: string; effect: unknown }[]> {
+    const hash = await this.redis.hgetall(this.keys.outbox(ghsaId));
+    return Object.entries(hash)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([id, json]) => ({ id, effect: JSON.parse(json) as unknown }));
   }
 
-  /** Sets plain fields and records why, in one step. */
-  async update(ghsaId: string, fields: Partial<Report>, entry: TimelineEntry): Promise<void> {
-    const flat = Object.entries(fields).flatMap(([k, v]) =>
-      v === undefined ? [] : [k, String(v)],
-    );
-    await this.redis
-      .multi()
-      .hset(this.keys.report(ghsaId), ...flat)
-      .xadd(this.keys.timeline(ghsaId), '*', 'entry', JSON.stringify(entry))
-      .exec();
+  async effectDone(ghsaId: string, id: string): Promise<void> {
+    await this.redis.hdel(this.keys.outbox(ghsaId), id);
   }
 
-  /** True for the first caller only, per (report, key): for effects that must happen once. */
-  async claimOnce(ghsaId: string, key: string): Promise<boolean> {
-    return (await this.redis.hsetnx(this.keys.posted(ghsaId), `claim-${key}`, '1')) === 1;
+  /** Reports with effects still to do (after a crash). */
+  async reportsWithOutbox(): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        this.keys.outbox('*'),
+        'COUNT',
+        500,
+      );
+      ids.push(...keys.map((k) => k.slice(this.keys.outbox('').length)));
+      cursor = next;
+    } while (cursor !== '0');
+    return ids;
   }
 
   /** Remembers which report a Slack channel belongs to (for commands and membership checks). */
@@ -242,4 +194,9 @@ export class ReportStore {
   async openReportIds(): Promise<string[]> {
     return this.redis.zrange(this.keys.open(), '0', '-1');
   }
+}
+
+/** Sortable: revision, then the effect's place in its decision. */
+function outboxId(rev: number, index: number): string {
+  return `${String(rev).padStart(8, '0')}-${String(index).padStart(3, '0')}`;
 }

@@ -20,10 +20,17 @@ export type TimelineEvent =
   | { type: 'cve-requested' }
   | { type: 'fork-created'; url: string }
   | { type: 'fix-version'; version: string }
-  | { type: 'published' }
-  | { type: 'closed'; reason?: string }
+  | { type: 'published'; skipped?: string[] }
+  | { type: 'closed'; state?: string; reason?: string }
+  | { type: 'fix-clock'; deadline: string }
+  | { type: 'announced'; channelId: string }
+  | { type: 'archived'; channelId: string }
+  | { type: 'note'; text: string }
+  | { type: 'effect-failed'; effect: string; error: string }
   | { type: 'github-synced'; field: string; value: string }
   | { type: 'outsider-removed'; user: string };
+
+export type TimelineType = TimelineEvent['type'];
 
 export type TimelineEntry = TimelineEvent & {
   /** ISO time of the event. */
@@ -31,3 +38,17 @@ export type TimelineEntry = TimelineEvent & {
   /** Slack user id, GitHub login prefixed `github:`, or `vulnbot`. */
   actor: string;
 };
+
+/**
+ * An entry's details as `key=value` words (the one timeline formatter: the CLI prints it, the
+ * Slack status escapes it). Free text (`reason`, `text`) can be left out.
+ */
+export function timelineDetails(entry: TimelineEntry, omit: readonly string[] = []): string {
+  const { type: _type, at: _at, actor: _actor, ...details } = entry;
+  return Object.entries(details)
+    .filter(([key]) => !omit.includes(key))
+    .map(
+      ([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : JSON.stringify(value)}`,
+    )
+    .join(' ');
+}

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -13,6 +14,12 @@ const INVITE_BATCH = 100;
 const NAME_ATTEMPTS = 5;
 /** Tag on messages vulnbot posts once, so a retry can find what an interrupted try posted. */
 const METADATA_EVENT = 'vulnbot_post';
+/** How long a claim to post a message holds if its process dies mid-way. */
+const CLAIM_LEASE_MS = 30_000;
+const CLAIM_POLL_MS = 100;
+const CLAIM_WAITS = 50;
+// Releases a claim only if it is still ours (it may have expired and been taken).
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export interface InviteResult {
   invited: string[];
@@ -102,8 +109,9 @@ export class ReportChannels {
   }
 
   /**
-   * Posts `message` once per (report, key). The ts is remembered in Redis; if a try died between
-   * posting and remembering, the message is found again by its metadata in the channel history.
+   * Posts `message` once per (report, key), even with several processes: the key is claimed (a
+   * lease in Redis) before posting, and the ts remembered after. If a try died between posting
+   * and remembering, the next one finds the message by its metadata in the channel's history.
    */
   async postOnce(
     ghsaId: string,
@@ -112,9 +120,37 @@ export class ReportChannels {
     message: SlackMessage,
   ): Promise<{ ts: string; fresh: boolean }> {
     const postedKey = this.keys.posted(ghsaId);
+    for (let wait = 0; ; wait++) {
+      const known = await this.redis.hget(postedKey, key);
+      if (known) return { ts: known, fresh: false };
+      const token = randomUUID();
+      const claim = this.keys.claim(ghsaId, key);
+      if ((await this.redis.set(claim, token, 'PX', CLAIM_LEASE_MS, 'NX')) === 'OK') {
+        try {
+          return await this.postClaimed(ghsaId, channelId, key, message);
+        } finally {
+          await this.redis.eval(RELEASE, 1, claim, token);
+        }
+      }
+      // Another process is posting it right now: wait for its answer.
+      if (wait >= CLAIM_WAITS)
+        throw new Error(`another process is still posting ${key} for ${ghsaId}`);
+      await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
+    }
+  }
+
+  private async postClaimed(
+    ghsaId: string,
+    channelId: string,
+    key: string,
+    message: SlackMessage,
+  ): Promise<{ ts: string; fresh: boolean }> {
+    const postedKey = this.keys.posted(ghsaId);
     const known = await this.redis.hget(postedKey, key);
     if (known) return { ts: known, fresh: false };
-    const found = await this.findPosted(channelId, ghsaId, key);
+    // Only a try that began before this one can have posted without remembering it.
+    const begun = (await this.redis.hsetnx(postedKey, `try-${key}`, '1')) === 0;
+    const found = begun ? await this.findPosted(channelId, ghsaId, key) : undefined;
     const ts =
       found ??
       (
@@ -131,8 +167,31 @@ export class ReportChannels {
     return { ts, fresh: found === undefined };
   }
 
-  async wasPosted(ghsaId: string, key: string): Promise<boolean> {
-    return (await this.redis.hexists(this.keys.posted(ghsaId), key)) === 1;
+  /** Re-renders a message posted once (the summary), unless it already shows `message`. */
+  async updatePosted(
+    ghsaId: string,
+    channelId: string,
+    key: string,
+    message: SlackMessage,
+  ): Promise<void> {
+    const postedKey = this.keys.posted(ghsaId);
+    const ts = await this.redis.hget(postedKey, key);
+    if (!ts) return;
+    const digest = createHash('sha256').update(JSON.stringify(message)).digest('base64url');
+    if ((await this.redis.hget(postedKey, `shown-${key}`)) === digest) return;
+    await this.slack.chat.update({ channel: channelId, ts, ...message });
+    await this.redis.hset(postedKey, `shown-${key}`, digest);
+  }
+
+  /** Archives the channel; one already archived is fine. */
+  async archive(channelId: string): Promise<boolean> {
+    try {
+      await this.slack.conversations.archive({ channel: channelId });
+      return true;
+    } catch (error) {
+      if (slackErrorCode(error) === 'already_archived') return false;
+      throw error;
+    }
   }
 
   private async findPosted(

@@ -2,7 +2,8 @@ import type { KnownBlock } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
 import type { Policy } from '../config/policy.js';
 import type { PlannedReminder } from '../policy/reminderPlan.js';
-import { missingForResponse, type Report } from '../reports/report.js';
+import type { Clock } from '../reports/notices.js';
+import { missingForFix, missingForResponse, type Report } from '../reports/report.js';
 import type { SlackMessage } from './blocks.js';
 import { mention, slackDate, slackLink } from './escape.js';
 
@@ -15,23 +16,36 @@ export function reminderAudience(report: Report, item: PlannedReminder, policy: 
   return [...new Set([...first, ...escalate])];
 }
 
-/** A reminder, the deadline message or an escalation, as posted in the report's channel. */
+/** A deadline message this much after the deadline says how late it is (a report seen late). */
+const LATE_MS = 60_000;
+
+/** A reminder, the deadline message or an escalation of either clock, for the report's channel. */
 export function reminderMessage(
   report: Report,
   item: PlannedReminder,
+  clock: Clock,
   policy: Policy,
   now: Date,
 ): SlackMessage {
-  const deadline = new Date(report.deadline);
+  const deadlineIso = (clock === 'fix' ? report.fixDeadline : report.deadline) ?? report.deadline;
+  const deadline = new Date(deadlineIso);
   const advisory = slackLink(report.htmlUrl, report.ghsaId);
-  const due = slackDate(report.deadline);
-  const headline =
-    item.kind === 'reminder'
-      ? `:alarm_clock: Reminder: *${formatDistanceStrict(deadline, now)} left* to respond to ${advisory} (due ${due}).`
-      : item.kind === 'deadline'
-        ? `:warning: The response deadline for ${advisory} is *now* (${due}), and it has no response yet.`
-        : `:rotating_light: ${advisory} is *overdue by ${formatDistanceStrict(now, deadline)}* with no response (escalation ${item.step.replace('escalation-', '')} of ${policy.maxEscalations}).`;
-  const missing = missingForResponse(report);
+  const due = slackDate(deadlineIso);
+  const goal = clock === 'fix' ? 'to ship the fix for' : 'to respond to';
+  const what = clock === 'fix' ? 'fix deadline' : 'response deadline';
+  const missingWhat = clock === 'fix' ? 'no published fix' : 'no response';
+  let headline: string;
+  if (item.kind === 'reminder') {
+    headline = `:alarm_clock: Reminder: *${formatDistanceStrict(deadline, now)} left* ${goal} ${advisory} (due ${due}).`;
+  } else if (item.kind === 'deadline') {
+    headline =
+      now.getTime() - deadline.getTime() > LATE_MS
+        ? `:warning: The ${what} for ${advisory} *passed ${formatDistanceStrict(now, deadline)} ago* (was due ${due}), and it has ${missingWhat} yet.`
+        : `:warning: The ${what} for ${advisory} is *now* (${due}), and it has ${missingWhat} yet.`;
+  } else {
+    headline = `:rotating_light: ${advisory} is *${clock === 'fix' ? 'past its fix deadline' : 'overdue'} by ${formatDistanceStrict(now, deadline)}* with ${missingWhat} (escalation ${item.step.replace(/^(fix-)?escalation-/, '')} of ${policy.maxEscalations}).`;
+  }
+  const missing = clock === 'fix' ? missingForFix(report) : missingForResponse(report);
   const still = missing.length > 0 ? `Still missing: ${missing.join(', ')}.` : '';
   const audience = reminderAudience(report, item, policy).map(mention).join(' ');
   const blocks: KnownBlock[] = [

@@ -5,7 +5,7 @@ import { checkLatestRelease } from '../github/latestReleaseCheck.js';
 import { needToKnowGroup } from '../policy/needToKnow.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
-import { reportChannelTopic, reportSummaryMessage, stateChangeMessage } from './blocks.js';
+import { reportChannelTopic, reportSummaryMessage } from './blocks.js';
 import type { ReportChannels } from './channels.js';
 import { escapeSlackText } from './escape.js';
 
@@ -60,12 +60,12 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
     log.error({ ghsaId, user: failure.user, error: failure.error }, 'could not invite a member');
   }
 
-  await channels.setTopic(ghsaId, channelId, reportChannelTopic(report));
+  await channels.setTopic(ghsaId, channelId, reportChannelTopic(report, deps.now()));
   const summary = await channels.postOnce(
     ghsaId,
     channelId,
     'summary',
-    reportSummaryMessage(report),
+    reportSummaryMessage(report, deps.now()),
   );
   if (summary.fresh) {
     await store.appendTimeline(ghsaId, {
@@ -107,24 +107,4 @@ async function latestReleaseNotice(
     );
     return undefined;
   }
-}
-
-/** Tells the channel about a GitHub-side state change, once per state. */
-export async function postStateChange(
-  ghsaId: string,
-  state: string,
-  deps: ChannelFlowDeps,
-): Promise<void> {
-  const report = await deps.store.get(ghsaId);
-  if (!report) return;
-  if (!report.channelId) {
-    // The open-channel job has not finished yet; retrying lets it go first.
-    throw new Error(`report ${ghsaId} has no channel yet`);
-  }
-  await deps.channels.postOnce(
-    ghsaId,
-    report.channelId,
-    `state-${state}`,
-    stateChangeMessage(report, state),
-  );
 }

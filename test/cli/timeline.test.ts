@@ -17,13 +17,14 @@ describe('vulnbot timeline <GHSA>', () => {
     await redis.quit();
   });
 
-  it('prints every entry, oldest first, with who and when', async () => {
+  /** Stores a new report (timeline: reported, then assigned) and returns it. */
+  async function storeReport(ghsaId: string) {
     const policy = parsePolicy('announceChannel: C0123\nsecurityManagers: [U01]\n');
     const report = newReport(
       {
-        ghsaId: 'GHSA-hv58-4hqr-7vxj',
+        ghsaId,
         repo: 'acme/widget',
-        htmlUrl: 'https://github.com/acme/widget/security/advisories/GHSA-hv58-4hqr-7vxj',
+        htmlUrl: `https://github.com/acme/widget/security/advisories/${ghsaId}`,
         summary: 'secret summary text',
         severity: 'low',
         reporter: 'alice',
@@ -42,11 +43,17 @@ describe('vulnbot timeline <GHSA>', () => {
       at: report.reportedAt,
       actor: 'github:alice',
     });
-    await store.update(
-      report.ghsaId,
-      { owner: 'U01' },
-      { type: 'assigned', owner: 'U01', at: '2026-11-03T09:00:00.000Z', actor: 'U01' },
-    );
+    await store.setOnce(report.ghsaId, 'owner', 'U01', {
+      type: 'assigned',
+      owner: 'U01',
+      at: '2026-11-03T09:00:00.000Z',
+      actor: 'U01',
+    });
+    return report;
+  }
+
+  it('prints every entry, oldest first, with who and when', async () => {
+    const report = await storeReport('GHSA-hv58-4hqr-7vxj');
     const out: string[] = [];
     const err: string[] = [];
     expect(
@@ -65,6 +72,40 @@ describe('vulnbot timeline <GHSA>', () => {
     );
     expect(out[2]).toMatch(/^2026-11-03T09:00:00.000Z\s+U01\s+assigned\s+owner="U01"/);
     expect(out.join('\n')).not.toContain('secret summary text');
+    expect(err).toEqual([]);
+  });
+
+  it('with --json prints each stored entry as one JSON line, in order, and nothing else', async () => {
+    const report = await storeReport('GHSA-7r2w-x4pq-c9mh');
+    const stored = await store.timeline(report.ghsaId);
+    expect(stored.map((entry) => entry.type)).toEqual(['reported', 'assigned']);
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(
+      await printTimeline(
+        store,
+        report.ghsaId,
+        (l) => out.push(l),
+        (l) => err.push(l),
+        { json: true },
+      ),
+    ).toBe(0);
+    expect(out).toHaveLength(stored.length);
+    for (const line of out) expect(line).not.toContain('\n');
+    expect(out.map((line) => JSON.parse(line) as unknown)).toEqual(stored);
+    // Byte for byte what the timeline stream holds.
+    const rows = await redis.xrange(new Keys(namespace).timeline(report.ghsaId), '-', '+');
+    expect(out).toEqual(rows.map(([, fields]) => fields[1]));
+    expect(out.map((line) => JSON.parse(line) as unknown)).toEqual([
+      {
+        type: 'reported',
+        reporter: 'alice',
+        deadline: report.deadline,
+        at: report.reportedAt,
+        actor: 'github:alice',
+      },
+      { type: 'assigned', owner: 'U01', at: '2026-11-03T09:00:00.000Z', actor: 'U01' },
+    ]);
     expect(err).toEqual([]);
   });
 

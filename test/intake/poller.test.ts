@@ -7,7 +7,7 @@ import {
   reportWithChannel,
   storedReport,
   type ReportSetup,
-} from '../triage/commandsSupport.js';
+} from '../commands/commandsSupport.js';
 
 describe('GitHub poller (pollEvery: 1s)', () => {
   let r: ReportSetup;

@@ -1,17 +1,16 @@
-import { Queue } from 'bullmq';
-import { ReminderSchedule, REMINDERS_QUEUE, reminderJobId } from '../../src/reminders/schedule.js';
-import { Keys } from '../../src/reports/keys.js';
-import { ReportStore } from '../../src/reports/store.js';
-import { recordTriageDecision } from '../../src/triage/recordDecision.js';
+import { randomUUID } from 'node:crypto';
+import { jobId, QUEUES } from '../../src/jobs/queues.js';
 import {
   buttonClick,
   deliverWebhook,
   eventually,
   freshReport,
   settle,
+  slashCommand,
   startHarness,
   type Harness,
 } from '../support/harness.js';
+import type { StandInChannel } from '../support/slackStandIn.js';
 import {
   clockMessages,
   GHSA,
@@ -21,18 +20,21 @@ import {
   SECOND_SCALE,
 } from './support.js';
 
-/** The same parts the bot uses, on the same Redis namespace: the commands will call these. */
-function triageParts(h: Harness) {
-  const keys = new Keys(h.namespace);
-  const connection = h.redis.duplicate();
-  const queue = new Queue(REMINDERS_QUEUE, { connection, prefix: keys.bull() });
-  const store = new ReportStore(h.redis, keys);
-  const schedule = new ReminderSchedule(queue, h.redis, keys, h.config.policy);
-  const close = async () => {
-    await queue.close();
-    await connection.quit();
-  };
-  return { store, schedule, queue, close };
+/** `/vuln <text>` by `user` in the report's channel, signed as Slack signs it. */
+async function vuln(h: Harness, channel: StandInChannel, user: string, text: string) {
+  const response = await slashCommand(h.bot.port, {
+    user,
+    channel: channel.id,
+    text,
+    responseUrl: h.slack.responseUrl(randomUUID()),
+  });
+  expect(response.status).toBe(200);
+}
+
+/** Response-clock jobs still waiting (the fix clock's start with `fix-`). */
+async function pendingResponseSteps(h: Harness): Promise<string[]> {
+  const ids = await h.redis.zrange(`${h.namespace}:bull:${QUEUES.reminders}:delayed`, '0', '-1');
+  return ids.filter((id) => !id.includes('-fix-'));
 }
 
 async function timelineTypes(h: Harness): Promise<string[]> {
@@ -85,57 +87,41 @@ describe('reminders against a second-scale response window', () => {
 
   it('posts nothing more once a triage decision is recorded, and records the response time', async () => {
     h = await startHarness({ policy: SECOND_SCALE });
-    const parts = triageParts(h);
-    try {
-      const channel = await reportNow(h);
-      await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
+    const channel = await reportNow(h);
+    await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
 
-      const report = await parts.store.get(GHSA);
-      const outcome = await recordTriageDecision(parts, report!, 'accept', 'USECMGR1', new Date());
-      expect(outcome.stoppedClock).toBe(true);
-      expect(outcome.cancelled).toEqual(['reminder-2', 'deadline', 'escalation-1', 'escalation-2']);
-      await settle(7_000);
+    await vuln(h, channel, 'USECMGR1', 'triage accept');
+    await eventually(async () => (await timelineTypes(h)).includes('reminders-cancelled'), 5_000, 'the cancel');
+    expect(await pendingResponseSteps(h)).toEqual([]);
+    await settle(7_000);
 
-      expect(clockMessages(channel)).toHaveLength(1);
-      expect(await parts.queue.getDelayedCount()).toBe(0);
-      const types = await timelineTypes(h);
-      expect(types).toEqual(
-        expect.arrayContaining(['triage-decision', 'responded', 'reminders-cancelled']),
-      );
-      const stored = await parts.store.get(GHSA);
-      expect(stored?.respondedAt).toBeDefined();
-      // A second decision does not restart or re-stop anything.
-      const again = await recordTriageDecision(parts, stored!, 'reject', 'USECMGR1', new Date());
-      expect(again).toEqual({ stoppedClock: false, cancelled: [] });
-    } finally {
-      await parts.close();
-    }
+    expect(clockMessages(channel)).toHaveLength(1);
+    expect(await pendingResponseSteps(h)).toEqual([]);
+    const types = await timelineTypes(h);
+    expect(types).toEqual(
+      expect.arrayContaining(['triage-decision', 'responded', 'reminders-cancelled', 'fix-clock']),
+    );
+    const stored = await h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
+    expect(stored['respondedAt']).toBeDefined();
+    // A second decision does not restart or re-stop the response clock.
+    await vuln(h, channel, 'USECMGR1', 'triage reject');
+    await settle(500);
+    const after = await h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
+    expect(after['respondedAt']).toBe(stored['respondedAt']);
+    expect((await timelineTypes(h)).filter((t) => t === 'responded')).toHaveLength(1);
   }, 30_000);
 
   it('keeps the clock running after needs-info', async () => {
     h = await startHarness({ policy: SECOND_SCALE });
-    const parts = triageParts(h);
-    try {
-      const channel = await reportNow(h);
-      const report = await parts.store.get(GHSA);
-      const outcome = await recordTriageDecision(
-        parts,
-        report!,
-        'needs-info',
-        'USECMGR1',
-        new Date(),
-      );
-      expect(outcome.stoppedClock).toBe(false);
-      await eventually(
-        () => clockMessages(channel).length === 3,
-        8_000,
-        'two reminders and the deadline',
-      );
-      expect(await timelineTypes(h)).toContain('triage-decision');
-      expect(await timelineTypes(h)).not.toContain('responded');
-    } finally {
-      await parts.close();
-    }
+    const channel = await reportNow(h);
+    await vuln(h, channel, 'UMAINT1', 'triage needs-info which version?');
+    await eventually(
+      () => clockMessages(channel).length === 3,
+      8_000,
+      'two reminders and the deadline',
+    );
+    expect(await timelineTypes(h)).toContain('triage-decision');
+    expect(await timelineTypes(h)).not.toContain('responded');
   }, 30_000);
 });
 
@@ -155,8 +141,7 @@ steeringCommittee: [USTEER1]
 
   it('moves the next reminder by 1 or 3 days, never past the deadline, for the group only', async () => {
     h = await startHarness({ policy: DAY_SCALE });
-    const parts = triageParts(h);
-    try {
+    {
       const body = freshReport(reported);
       const reportedAt = Date.parse((JSON.parse(body) as any).repository_advisory.updated_at);
       await deliverWebhook(h.bot.port, { body });
@@ -166,7 +151,7 @@ steeringCommittee: [USTEER1]
         // When BullMQ will run the job: its delayed-set score is the due time in ms × 4096.
         const score = await h.redis.zscore(
           `${h.namespace}:bull:reminders:delayed`,
-          reminderJobId(GHSA, 'reminder-2'),
+          jobId.reminder(GHSA, 'reminder-2'),
         );
         return Math.floor(Number(score) / 4096);
       };
@@ -215,8 +200,6 @@ steeringCommittee: [USTEER1]
       expect(Math.abs((await dueOfSecond()) - (reportedAt + 9 * day))).toBeLessThan(1_000);
       const snoozes = (await timelineTypes(h)).filter((t) => t === 'reminder-snoozed');
       expect(snoozes).toHaveLength(2);
-    } finally {
-      await parts.close();
     }
   }, 30_000);
 

@@ -36,9 +36,11 @@ export async function reportChannel(h: Harness): Promise<StandInChannel> {
   );
 }
 
-/** The clock's messages: everything after the summary. */
+/** The clock's messages: reminders, deadline messages and escalations (posted as `remind-…`). */
 export function clockMessages(channel: StandInChannel) {
-  return channel.messages.slice(1);
+  return channel.messages.filter((m) =>
+    String(m.metadata?.event_payload['key'] ?? '').startsWith('remind-'),
+  );
 }
 
 /** A report made "just now" is delivered; resolves with its channel once the summary is in. */

@@ -1,5 +1,5 @@
 import { eventually, settle, slackEvent } from '../support/harness.js';
-import { reportWithChannel, type ReportSetup } from '../triage/commandsSupport.js';
+import { reportWithChannel, type ReportSetup } from '../commands/commandsSupport.js';
 
 describe('report channels keep everyone else out (P2)', () => {
   let r: ReportSetup;

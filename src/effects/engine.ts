@@ -1,0 +1,348 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Policy } from '../config/policy.js';
+import type { AdvisoryGateway, AdvisorySnapshot } from '../github/advisories.js';
+import { queueEffect, type EffectJobName } from '../jobs/queues.js';
+import { clockOfStep, type ReminderSchedule } from '../jobs/schedule.js';
+import {
+  decide,
+  type Effect,
+  type GitHubWrite,
+  type LifecycleEvent,
+  type Observed,
+  type ReleaseInfo,
+} from '../reports/lifecycle.js';
+import { actorId, type Actor } from '../reports/notices.js';
+import type { Report } from '../reports/report.js';
+import type { ReportStore } from '../reports/store.js';
+import {
+  reportChannelTopic,
+  reportSummaryMessage,
+  section,
+  type SlackMessage,
+} from '../slack/blocks.js';
+import type { ReportChannels } from '../slack/channels.js';
+import { mention, slackDate } from '../slack/escape.js';
+import { announcementMessage, renderNotice } from '../slack/notices.js';
+
+export interface EngineDeps {
+  store: ReportStore;
+  github: AdvisoryGateway;
+  channels: ReportChannels;
+  schedule: ReminderSchedule;
+  /** The effects queue: channel opening, announcements, late archives, outbox drains. */
+  effects: Queue;
+  policy: Policy;
+  log: Logger;
+  now: () => Date;
+}
+
+export interface Outcome {
+  /** Set when the lifecycle refused: says who may. */
+  refusal?: string;
+  /** What only the person who asked should see. */
+  replies: SlackMessage[];
+  /** Whether anything was recorded or done. */
+  changed?: boolean;
+}
+
+export interface HandleOptions {
+  /** Leave the effects to a job instead of doing them now (a webhook answers in ms). */
+  drainLater?: boolean;
+}
+
+/** Decisions retried after a concurrent change, before giving up. */
+const ATTEMPTS = 5;
+
+/**
+ * The edge around the pure lifecycle: loads the report, asks `decide`, applies the answer —
+ * GitHub first (a refusal there records nothing), then the store write with its outbox of
+ * effects in one step, then the effects (posts once per key, summary and topic, clocks,
+ * archive). Effects that fail stay in the outbox and a job retries them, so none is lost.
+ */
+export class Engine {
+  constructor(private readonly deps: EngineDeps) {}
+
+  async handle(
+    ghsaId: string,
+    event: LifecycleEvent,
+    actor: Actor,
+    options: HandleOptions = {},
+  ): Promise<Outcome> {
+    const { store, policy, log } = this.deps;
+    const done: GitHubWrite[] = [];
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const report = await store.get(ghsaId);
+      if (!report) return { refusal: `vulnbot tracks no report ${ghsaId}.`, replies: [] };
+      const now = this.deps.now();
+      const decision = decide(report, event, actor, { policy, now });
+      if (!decision.ok) return { refusal: decision.refusal, replies: [] };
+      // The announcement is queued before GitHub is asked to publish: a crash right after
+      // publishing still leads to it (the job checks that the advisory is published).
+      if (decision.announce) await this.queue('announce', ghsaId, { delay: 1_000 });
+      const followUps: LifecycleEvent[] = [];
+      for (const write of decision.github) {
+        if (done.some((w) => JSON.stringify(w) === JSON.stringify(write))) continue;
+        const forkUrl = await this.writeGitHub(report, write);
+        done.push(write);
+        if (forkUrl) followUps.push({ type: 'fork-ready', url: forkUrl });
+      }
+      const replies: SlackMessage[] = [];
+      const durable: Effect[] = [];
+      for (const effect of decision.effects) {
+        if (effect.kind === 'reply') replies.push(renderNotice(effect.notice, report, policy, now));
+        else if (effect.kind === 'snooze')
+          replies.push(...(await this.snooze(report, effect.byMs, actor)));
+        else durable.push(effect);
+      }
+      if (decision.store) {
+        const applied = await store.apply(report, decision.store, durable, now.toISOString());
+        if (applied === 'conflict') {
+          // GitHub's view may predate the change that got in first: the next poll reads it again.
+          if (event.type === 'observed') return { replies: [] };
+          log.info(
+            { ghsaId, event: event.type, attempt },
+            'report changed meanwhile: deciding again',
+          );
+          continue;
+        }
+        if (options.drainLater) await this.queue('drain-outbox', ghsaId);
+        else await this.drainOutbox(ghsaId);
+      } else {
+        for (const effect of durable) await this.apply(ghsaId, effect);
+      }
+      for (const followUp of followUps) {
+        const outcome = await this.handle(ghsaId, followUp, actor, options);
+        replies.push(...outcome.replies);
+      }
+      const changed = (decision.store?.entries.length ?? 0) > 0 || durable.length > 0;
+      return { replies, changed };
+    }
+    throw new Error(`${ghsaId} kept changing while vulnbot decided; try again`);
+  }
+
+  /**
+   * Does the effects a stored decision still owes, in order; stops at the first failure and
+   * leaves it (and the rest) to a retried `drain-outbox` job.
+   */
+  async drainOutbox(ghsaId: string): Promise<boolean> {
+    for (const { id, effect } of await this.deps.store.outbox(ghsaId)) {
+      try {
+        await this.apply(ghsaId, effect as Effect);
+      } catch (error) {
+        this.deps.log.warn(
+          { ghsaId, effect: (effect as Effect).kind, error: (error as Error).message },
+          'effect failed: retrying it in a job',
+        );
+        await this.queue('drain-outbox', ghsaId, { delay: 2_000 });
+        return false;
+      }
+      await this.deps.store.effectDone(ghsaId, id);
+    }
+    return true;
+  }
+
+  /** What GitHub says now about a tracked advisory, through the lifecycle. */
+  async observe(
+    snapshot: AdvisorySnapshot,
+    options: HandleOptions & { login?: string } = {},
+  ): Promise<Outcome> {
+    const report = await this.deps.store.get(snapshot.ghsaId);
+    if (!report) return { replies: [] };
+    const release =
+      snapshot.state === 'published' && report.githubState !== 'published'
+        ? await this.release(report)
+        : undefined;
+    return this.handle(
+      snapshot.ghsaId,
+      { type: 'observed', advisory: observedOf(snapshot), release },
+      options.login ? { kind: 'github', login: options.login } : { kind: 'github' },
+      options,
+    );
+  }
+
+  /** Re-reads the advisory from GitHub and acts on it (a webhook's job, a stale snapshot). */
+  async sync(ghsaId: string): Promise<void> {
+    const report = await this.deps.store.get(ghsaId);
+    if (!report) return;
+    await this.observe(await this.deps.github.get(report.repo, ghsaId));
+  }
+
+  /** A clock's job fired. */
+  async clockFired(ghsaId: string, step: string): Promise<void> {
+    const report = await this.deps.store.get(ghsaId);
+    if (!report) return;
+    const plan = await this.deps.schedule.plan(report, clockOfStep(step));
+    await this.handle(ghsaId, { type: 'clock', step, plan }, { kind: 'clock' });
+  }
+
+  /** The patched version's release, for the P10 check of a publication made in GitHub's UI. */
+  async release(report: Report): Promise<ReleaseInfo | undefined> {
+    if (!report.patchedVersion) return undefined;
+    try {
+      return await this.deps.github.releaseByTag(report.repo, report.patchedVersion);
+    } catch (error) {
+      this.deps.log.warn(
+        { ghsaId: report.ghsaId, error: (error as Error).message },
+        'release unknown',
+      );
+      return undefined;
+    }
+  }
+
+  private async writeGitHub(report: Report, write: GitHubWrite): Promise<string | undefined> {
+    const { github } = this.deps;
+    switch (write.kind) {
+      case 'update': {
+        const { kind: _kind, ...patch } = write;
+        await github.update(report.repo, report.ghsaId, patch);
+        return undefined;
+      }
+      case 'request-cve':
+        await github.requestCve(report.repo, report.ghsaId);
+        return undefined;
+      case 'create-fork':
+        return (await github.createPrivateFork(report.repo, report.ghsaId)).htmlUrl;
+    }
+  }
+
+  /** One effect, against the report as stored now. Safe to repeat. */
+  async apply(ghsaId: string, effect: Effect): Promise<void> {
+    const { store, channels, schedule, policy } = this.deps;
+    const report = await store.get(ghsaId);
+    if (!report) return;
+    const now = this.deps.now();
+    switch (effect.kind) {
+      case 'post': {
+        if (!report.channelId) return; // the summary, once the channel opens, shows the state
+        const posted = await channels.postOnce(
+          ghsaId,
+          report.channelId,
+          effect.key,
+          renderNotice(effect.notice, report, policy, now),
+        );
+        if (posted.fresh && effect.entry) await store.appendTimeline(ghsaId, effect.entry);
+        return;
+      }
+      case 'refresh':
+        if (!report.channelId) return;
+        await channels.updatePosted(
+          ghsaId,
+          report.channelId,
+          'summary',
+          reportSummaryMessage(report, now),
+        );
+        if (!isArchived(report)) {
+          await channels.setTopic(ghsaId, report.channelId, reportChannelTopic(report, now));
+        }
+        return;
+      case 'schedule':
+        await schedule.schedule(report, effect.clock, now, effect.catchUp ?? false);
+        return;
+      case 'cancel': {
+        const steps = await schedule.cancel(report, effect.clock);
+        if (steps.length > 0) {
+          await store.appendTimeline(ghsaId, {
+            type: 'reminders-cancelled',
+            steps,
+            at: now.toISOString(),
+            actor: 'vulnbot',
+          });
+        }
+        return;
+      }
+      case 'archive':
+        if (effect.afterMs > 0) {
+          await this.queue('archive', ghsaId, { delay: effect.afterMs });
+          return;
+        }
+        if (report.channelId && (await channels.archive(report.channelId))) {
+          await store.appendTimeline(ghsaId, {
+            type: 'archived',
+            channelId: report.channelId,
+            at: now.toISOString(),
+            actor: 'vulnbot',
+          });
+        }
+        return;
+      case 'open-channel':
+        await this.queue('open-channel', ghsaId);
+        return;
+      case 'reply':
+      case 'snooze':
+        return; // answered to the caller by `handle`
+    }
+  }
+
+  /** The P11 announcement, once per advisory however many paths ask for it. */
+  async announce(ghsaId: string): Promise<'announced' | 'not-published'> {
+    const { store, github, channels, policy } = this.deps;
+    const report = await store.get(ghsaId);
+    if (!report) return 'not-published';
+    // GitHub's own text as published: maintainers often rewrite the reporter's title before.
+    const advisory = await github.get(report.repo, ghsaId);
+    if (advisory.state !== 'published') return 'not-published';
+    const posted = await channels.postOnce(
+      ghsaId,
+      policy.announceChannel,
+      'announcement',
+      announcementMessage(report, advisory),
+    );
+    if (posted.fresh) {
+      await store.appendTimeline(ghsaId, {
+        type: 'announced',
+        channelId: policy.announceChannel,
+        at: this.deps.now().toISOString(),
+        actor: 'vulnbot',
+      });
+    }
+    return 'announced';
+  }
+
+  private async snooze(report: Report, byMs: number, actor: Actor): Promise<SlackMessage[]> {
+    const now = this.deps.now();
+    const result = await this.deps.schedule.snoozeNext(report, byMs, now);
+    if (!result.ok) return [section(result.reason)];
+    const until = result.dueAt.toISOString();
+    await this.deps.store.appendTimeline(report.ghsaId, {
+      type: 'reminder-snoozed',
+      step: result.step ?? 'unknown',
+      until,
+      at: now.toISOString(),
+      actor: actorId(actor),
+    });
+    if (report.channelId) {
+      const days = Math.round(byMs / 86_400_000);
+      const by = actor.kind === 'person' ? mention(actor.userId) : 'vulnbot';
+      await this.deps.channels.postOnce(
+        report.ghsaId,
+        report.channelId,
+        `snooze-${now.toISOString()}`,
+        section(
+          `${by} snoozed the next reminder by ${days === 1 ? '1 day' : `${days} days`}, to ${slackDate(until)}. The deadline stays ${slackDate(result.deadline ?? report.deadline)}.`,
+        ),
+      );
+    }
+    return [];
+  }
+
+  async queue(name: EffectJobName, ghsaId: string, opts: { delay?: number } = {}): Promise<void> {
+    await queueEffect(this.deps.effects, name, ghsaId, opts);
+  }
+}
+
+function isArchived(report: Report): boolean {
+  return report.githubState === 'closed' || report.githubState === 'withdrawn';
+}
+
+export function observedOf(snapshot: AdvisorySnapshot): Observed {
+  return {
+    state: snapshot.state,
+    summary: snapshot.summary,
+    cveId: snapshot.cveId,
+    cvssVector: snapshot.cvssVector,
+    cweIds: snapshot.cweIds,
+    privateForkUrl: snapshot.privateForkUrl,
+    updatedAt: snapshot.updatedAt,
+  };
+}

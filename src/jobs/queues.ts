@@ -1,0 +1,88 @@
+import type { Queue } from 'bullmq';
+
+/**
+ * Every BullMQ queue, job name, job id, job data type and retry option vulnbot uses, in one
+ * place. Jobs carry ids only (job data is plain text in Redis, so never report text); job ids are
+ * deterministic, so asking twice for the same work queues it once. BullMQ job ids may contain
+ * neither `:` nor be all digits: GHSA ids never are.
+ */
+
+export const QUEUES = {
+  /** Slack and GitHub work for a report: its channel, the announcement, the late archive. */
+  effects: 'effects',
+  /** The two clocks' reminder, deadline and escalation messages. */
+  reminders: 'reminders',
+  /** The poller/reconciler, one job scheduler for the whole deployment. */
+  poll: 'poll',
+} as const;
+
+export const POLL_SCHEDULER_ID = 'poll-advisories';
+
+export interface EffectJobs {
+  'open-channel': { ghsaId: string };
+  announce: { ghsaId: string };
+  archive: { ghsaId: string };
+  'drain-outbox': { ghsaId: string };
+  /** Re-read the advisory from GitHub and act on it. */
+  sync: { ghsaId: string };
+}
+export type EffectJobName = keyof EffectJobs;
+
+export interface ReminderJobData {
+  ghsaId: string;
+  step: string;
+}
+
+export const jobId = {
+  effect: (name: EffectJobName, ghsaId: string) => `${name}-${ghsaId}`,
+  /** Deterministic, so scheduling twice is a no-op. */
+  reminder: (ghsaId: string, step: string) => `remind-${ghsaId}-${step}`,
+};
+
+/**
+ * A Slack or GitHub outage of up to about two hours delays the work instead of losing it; a job
+ * that still fails is kept (not removed) and retried by the reconcile (at start and every poll).
+ */
+export const RETRY_OPTIONS = {
+  attempts: 12,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: true,
+  removeOnFail: false,
+} as const;
+
+/** Slack errors that retrying soon cannot fix: tried again after an hour, and reported once. */
+export const PERMANENT_SLACK_ERRORS: Record<string, string> = {
+  invalid_auth: 'SLACK_BOT_TOKEN is not accepted by Slack: set a valid bot token',
+  account_inactive: 'the Slack app was uninstalled or its token revoked: reinstall it',
+  token_revoked: 'the Slack bot token was revoked: reinstall the app and set SLACK_BOT_TOKEN',
+  missing_scope:
+    "the Slack app lacks a scope it needs: add it under OAuth & Permissions (README's Slack setup) and reinstall",
+  channel_not_found: 'the report channel is gone, or the bot was removed from it',
+  is_archived: 'the report channel is archived: unarchive it to let vulnbot post',
+  restricted_action: "the workspace's settings forbid this action to the bot",
+  not_in_channel: 'the bot is not a member of the channel: invite it',
+};
+
+/** How long a job that hit a permanent Slack error waits before it is tried again. */
+export const PERMANENT_ERROR_PAUSE_MS = 3_600_000;
+
+/**
+ * Queues an effect job for a report. Adding a job whose id exists is a no-op in BullMQ, even when
+ * that job has failed for good: such a job is retried instead, so asking again (a redelivery, a
+ * restart) finishes the work.
+ */
+export async function queueEffect<N extends EffectJobName>(
+  queue: Queue,
+  name: N,
+  ghsaId: string,
+  opts: { delay?: number } = {},
+): Promise<void> {
+  const id = jobId.effect(name, ghsaId);
+  const data: EffectJobs[N] = { ghsaId };
+  const existing = await queue.getJob(id);
+  if (existing && (await existing.isFailed())) {
+    await existing.retry('failed');
+    return;
+  }
+  await queue.add(name, data, { ...RETRY_OPTIONS, jobId: id, ...opts });
+}

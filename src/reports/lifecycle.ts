@@ -1,0 +1,778 @@
+import type { Policy } from '../config/policy.js';
+import { fixDeadline } from '../policy/deadline.js';
+import { checkFixVersion } from '../policy/releases.js';
+import type { PlannedReminder } from '../policy/reminderPlan.js';
+import { scoreCvss } from '../scoring/score.js';
+import { actorId, type Actor, type Clock, type Notice, type Role } from './notices.js';
+import {
+  isOpen,
+  stopsTheClock,
+  type GithubState,
+  type Report,
+  type TriageDecision,
+} from './report.js';
+import type { TimelineEntry, TimelineEvent } from './timeline.js';
+
+/**
+ * The report's life, pure: given a report, an event, who caused it and the time, the answer is a
+ * refusal that says who may, or the effects to apply. Every path comes here: `/vuln` commands,
+ * buttons and modals, the webhook, the poller and the clock's jobs. The edges load what an event
+ * needs (a release, a GitHub snapshot), apply the effects and word the notices.
+ */
+
+export type Phase = 'triage' | 'accepted' | 'published' | 'closed';
+export const PHASES: readonly Phase[] = ['triage', 'accepted', 'published', 'closed'];
+
+export function phaseOf(report: Pick<Report, 'githubState'>): Phase {
+  switch (report.githubState) {
+    case 'triage':
+      return 'triage';
+    case 'draft':
+      return 'accepted';
+    case 'published':
+      return 'published';
+    default:
+      return 'closed';
+  }
+}
+
+/** A release as the lifecycle needs it (GitHub's `Release` fits). */
+export interface ReleaseInfo {
+  tag: string;
+  body: string;
+  draft: boolean;
+  prerelease: boolean;
+}
+
+/** What GitHub says about an advisory now (webhook, poll, or the answer to a write). */
+export interface Observed {
+  state: GithubState;
+  summary: string;
+  cveId: string | null;
+  cvssVector: string | null;
+  cweIds: string[];
+  privateForkUrl: string | null;
+  updatedAt: string | null;
+}
+
+/** Things people ask for with `/vuln` (and its buttons and modals). */
+export type CommandEvent =
+  | { type: 'status' }
+  | { type: 'accept'; reason?: string }
+  | { type: 'reject'; reason?: string }
+  | { type: 'duplicate'; original: string; reason?: string }
+  | { type: 'needs-info'; reason?: string }
+  | { type: 'assign'; owner: string; group: readonly string[] }
+  | { type: 'score'; vector: string }
+  | { type: 'cwe'; cweIds: string[] }
+  | { type: 'cve' }
+  | { type: 'fork' }
+  /** `latestTag`: the repository's latest release, loaded by the edge. */
+  | { type: 'fix'; version: string; latestTag: string | undefined }
+  /** `release`: the release of the patched version, loaded by the edge. */
+  | { type: 'publish'; release: ReleaseInfo | undefined }
+  | { type: 'close'; reason?: string }
+  | { type: 'note'; text: string }
+  | { type: 'snooze'; byMs: number };
+
+export type CommandName = CommandEvent['type'] | 'help' | 'list';
+
+export type LifecycleEvent =
+  | CommandEvent
+  /** GitHub's view of the advisory; `release` is the patched version's, when it was published. */
+  | { type: 'observed'; advisory: Observed; release?: ReleaseInfo | undefined }
+  /** The private fork GitHub made (the answer to `fork`, or seen on a poll). */
+  | { type: 'fork-ready'; url: string }
+  /** A clock's job fired; `plan` is that clock's plan with snoozes applied. */
+  | { type: 'clock'; step: string; plan: PlannedReminder[] }
+  /** The delayed archive after publication fired. */
+  | { type: 'archive-due' }
+  /** Intake stored a new report. */
+  | { type: 'arrived' };
+
+/** GitHub writes, applied first and in order: a refusal from GitHub records nothing. */
+export type GitHubWrite =
+  | {
+      kind: 'update';
+      state?: 'draft' | 'closed' | 'published';
+      cvssVectorString?: string;
+      cweIds?: string[];
+      patchedVersion?: string;
+    }
+  | { kind: 'request-cve' }
+  | { kind: 'create-fork' };
+
+export type Effect =
+  /** Posted in the report's channel once per key; `entry` goes on the timeline when it is. */
+  | { kind: 'post'; key: string; notice: Notice; entry?: TimelineEntry }
+  /** Shown to the person who asked, only. */
+  | { kind: 'reply'; notice: Notice }
+  /** The summary message and the channel topic, re-rendered from the stored report. */
+  | { kind: 'refresh' }
+  /** `catchUp`: also the latest step already due (a report that arrived overdue). */
+  | { kind: 'schedule'; clock: Clock; catchUp?: boolean }
+  | { kind: 'cancel'; clock: Clock }
+  | { kind: 'archive'; afterMs: number }
+  | { kind: 'snooze'; byMs: number }
+  | { kind: 'open-channel' };
+
+export interface StoreWrite {
+  fields: Partial<Report>;
+  entries: TimelineEntry[];
+}
+
+export interface Plan {
+  ok: true;
+  /** Queued before any GitHub write, so a crash right after it still leads to the effect. */
+  announce: boolean;
+  github: GitHubWrite[];
+  /** Applied only if the report is still at the revision decided on (compare-and-set). */
+  store?: StoreWrite;
+  effects: Effect[];
+}
+
+export type Decision = { ok: false; refusal: string } | Plan;
+
+/** Who may, per phase: `anyone`, the need-to-know `group`, security `managers`, or why not. */
+export type Access = 'anyone' | 'group' | 'managers' | { not: string };
+
+const notYet = (what: string): Access => ({ not: `accept the report first: ${what}` });
+const over = (phase: 'published' | 'closed'): Access => ({
+  not: `the report is already ${phase}, so this no longer applies`,
+});
+const open = (triage: Access, accepted: Access): Record<Phase, Access> => ({
+  triage,
+  accepted,
+  published: over('published'),
+  closed: over('closed'),
+});
+const always = (access: Access): Record<Phase, Access> => ({
+  triage: access,
+  accepted: access,
+  published: access,
+  closed: access,
+});
+
+/**
+ * Who may do what in which phase (P2, P5, P6, P11, P13). The one table: the checks, the
+ * refusals, `/vuln help` and the README's command table all come from it.
+ */
+export const ACCESS: Record<CommandName, Record<Phase, Access>> = {
+  help: always('anyone'),
+  list: always('anyone'),
+  status: always('group'),
+  note: always('group'),
+  accept: open('managers', { not: 'the report is already accepted' }),
+  reject: open('group', 'managers'),
+  duplicate: open('group', 'managers'),
+  'needs-info': open('group', { not: 'the report already has its response' }),
+  assign: open('group', 'group'),
+  score: open('managers', 'managers'),
+  cwe: open('managers', 'managers'),
+  cve: open(notYet('GitHub issues CVE ids for accepted advisories'), 'managers'),
+  fork: open(notYet('the private fork is for the fix of an accepted report'), 'group'),
+  fix: open(notYet('the patched version is for an accepted report'), 'managers'),
+  publish: open(notYet('only an accepted report is published'), 'managers'),
+  close: open('group', 'managers'),
+  snooze: open('group', 'group'),
+};
+
+const MANAGER: Role = 'securityManager';
+
+function inGroup(actor: Actor): boolean {
+  return actor.kind !== 'person' || actor.roles.length > 0;
+}
+
+/** The refusal for `command` by `actor` in this phase, or undefined when it is allowed. */
+export function refusal(
+  command: CommandName,
+  phase: Phase,
+  actor: Actor,
+  ctx: { ghsaId: string; repo: string; managers: readonly string[] },
+): string | undefined {
+  const access = ACCESS[command][phase];
+  const what = `\`/vuln ${commandWords(command)}\``;
+  if (access === 'anyone' || actor.kind !== 'person') return undefined;
+  if (!inGroup(actor)) {
+    return `Only the need-to-know group of ${ctx.ghsaId} may run ${what}: the security managers, the steering committee and the maintainers of ${ctx.repo}.`;
+  }
+  if (typeof access === 'object')
+    return `${ctx.ghsaId}: ${what} is not possible now: ${access.not}.`;
+  if (access === 'managers' && !actor.roles.includes(MANAGER)) {
+    const when =
+      phase === 'accepted' && ACCESS[command].triage === 'group'
+        ? ' once a report is accepted'
+        : '';
+    const ask = ctx.managers.map((id) => `<@${id}>`).join(', ');
+    return `Only a security manager may run ${what}${when} (P5): ask ${ask}.`;
+  }
+  return undefined;
+}
+
+/** `triage accept` for the decisions, the command name otherwise. */
+export function commandWords(command: CommandName): string {
+  return ['accept', 'reject', 'duplicate', 'needs-info'].includes(command)
+    ? `triage ${command}`
+    : command;
+}
+
+const WHO: Record<Exclude<Access, { not: string }>, string> = {
+  anyone: 'anyone',
+  group: 'the need-to-know group',
+  managers: 'security managers',
+};
+
+/** "security managers", "the need-to-know group; security managers once accepted", … */
+export function whoMay(command: CommandName): string {
+  const row = ACCESS[command];
+  const parts: string[] = [];
+  for (const phase of PHASES) {
+    const access = row[phase];
+    if (typeof access === 'object') continue;
+    const label = WHO[access];
+    const last = parts[parts.length - 1];
+    if (last?.startsWith(label)) continue;
+    parts.push(phase === 'triage' || parts.length === 0 ? label : `${label} once ${phase}`);
+  }
+  const phases = PHASES.filter((p) => typeof row[p] !== 'object');
+  const during =
+    phases.length === PHASES.length
+      ? ''
+      : phases.length === 1 && phases[0] === 'accepted'
+        ? ' (accepted reports)'
+        : phases.every((p) => p === 'triage' || p === 'accepted') && phases.length === 2
+          ? ' (open reports)'
+          : ` (${phases.join(', ')})`;
+  return `${parts.join('; ')}${during}`;
+}
+
+/** The context the lifecycle decides in. */
+export interface Context {
+  policy: Policy;
+  now: Date;
+}
+
+const ok = (plan: Partial<Omit<Plan, 'ok'>> = {}): Plan => ({
+  ok: true,
+  announce: plan.announce ?? false,
+  github: plan.github ?? [],
+  ...(plan.store ? { store: plan.store } : {}),
+  effects: plan.effects ?? [],
+});
+const refuse = (text: string): Decision => ({ ok: false, refusal: text });
+const reply = (notice: Notice): Effect => ({ kind: 'reply', notice });
+
+/** Accumulates one decision's store write and effects. */
+class Draft {
+  readonly fields: Partial<Report> = {};
+  readonly entries: TimelineEntry[] = [];
+  readonly effects: Effect[] = [];
+  readonly github: GitHubWrite[] = [];
+  announce = false;
+  constructor(
+    readonly actor: Actor,
+    readonly at: string,
+  ) {}
+  entry(event: TimelineEvent): TimelineEntry {
+    return { ...event, at: this.at, actor: actorId(this.actor) } as TimelineEntry;
+  }
+  record(fields: Partial<Report>, event?: TimelineEvent): this {
+    Object.assign(this.fields, fields);
+    if (event) this.entries.push(this.entry(event));
+    return this;
+  }
+  post(key: string, notice: Notice): this {
+    this.effects.push({ kind: 'post', key, notice });
+    return this;
+  }
+  plan(): Plan {
+    const store =
+      Object.keys(this.fields).length > 0 || this.entries.length > 0
+        ? { fields: this.fields, entries: this.entries }
+        : undefined;
+    const effects = [...this.effects];
+    // Anything stored may show in the summary message and the topic.
+    if (store && !effects.some((e) => e.kind === 'refresh')) effects.push({ kind: 'refresh' });
+    return ok({
+      announce: this.announce,
+      github: this.github,
+      ...(store ? { store } : {}),
+      effects,
+    });
+  }
+}
+
+/**
+ * Decides what `event` by `actor` does to `report`. Never throws for anything a person or GitHub
+ * can send: bad input is a refusal that says what to do.
+ */
+export function decide(
+  report: Report,
+  event: LifecycleEvent,
+  actor: Actor,
+  ctx: Context,
+): Decision {
+  const phase = phaseOf(report);
+  if (isCommand(event)) {
+    const refused = refusal(event.type, phase, actor, {
+      ghsaId: report.ghsaId,
+      repo: report.repo,
+      managers: ctx.policy.securityManagers,
+    });
+    if (refused) return refuse(refused);
+  }
+  const d = new Draft(actor, ctx.now.toISOString());
+  switch (event.type) {
+    case 'status':
+      return ok();
+    case 'accept':
+    case 'reject':
+    case 'needs-info':
+    case 'duplicate':
+      return triage(report, event, d, ctx);
+    case 'assign': {
+      if (!event.group.includes(event.owner)) {
+        return refuse(
+          `<@${event.owner}> is not in the need-to-know group of ${report.ghsaId}, so cannot own it. Choose one of: ${event.group.map((u) => `<@${u}>`).join(', ')}.`,
+        );
+      }
+      if (report.owner === event.owner)
+        return refuse(`<@${event.owner}> already owns ${report.ghsaId}.`);
+      return d
+        .record({ owner: event.owner }, { type: 'assigned', owner: event.owner })
+        .post(`assigned-${d.at}`, { type: 'assigned', by: actor, owner: event.owner })
+        .plan();
+    }
+    case 'score':
+      return score(report, event.vector, d, ctx);
+    case 'cwe':
+      d.github.push({ kind: 'update', cweIds: event.cweIds });
+      return d
+        .record({ cweIds: event.cweIds.join(',') }, { type: 'cwe-set', cweIds: event.cweIds })
+        .post(`cwe-${d.at}`, { type: 'cwe-set', by: actor, cweIds: event.cweIds })
+        .plan();
+    case 'cve':
+      if (report.cveId) return refuse(`${report.ghsaId} already has ${report.cveId}.`);
+      d.github.push({ kind: 'request-cve' });
+      return d
+        .record({ cveRequestedAt: d.at }, { type: 'cve-requested' })
+        .post(`cve-requested-${d.at}`, { type: 'cve-requested', by: actor })
+        .plan();
+    case 'fork':
+      if (report.forkUrl) {
+        return refuse(`${report.ghsaId} already has a private fork: ${report.forkUrl}`);
+      }
+      // The fork's address comes back from GitHub: the edge follows up with `fork-ready`.
+      d.github.push({ kind: 'create-fork' });
+      return d.plan();
+    case 'fork-ready':
+      if (report.forkUrl === event.url) return ok();
+      return d
+        .record({ forkUrl: event.url }, { type: 'fork-created', url: event.url })
+        .post(`fork-${event.url}`, { type: 'fork-created', by: actor, url: event.url })
+        .plan();
+    case 'fix': {
+      const check = checkFixVersion(event.version, event.latestTag);
+      if (!check.ok) return ok({ effects: [reply({ type: 'invalid', error: check.error })] });
+      if (report.patchedVersion === check.version) {
+        return refuse(`${report.ghsaId} already records ${check.version} as its patched version.`);
+      }
+      d.github.push({ kind: 'update', patchedVersion: check.version });
+      return d
+        .record({ patchedVersion: check.version }, { type: 'fix-version', version: check.version })
+        .post(`fix-${check.version}`, {
+          type: 'fix-set',
+          by: actor,
+          version: check.version,
+          ...(event.latestTag ? { latestTag: event.latestTag } : {}),
+        })
+        .plan();
+    }
+    case 'publish': {
+      const missing = publishBlockers(report, event.release);
+      if (missing.length > 0) {
+        return ok({ effects: [reply({ type: 'publish-blocked', missing })] });
+      }
+      d.github.push({ kind: 'update', state: 'published' });
+      published(report, [], d, ctx);
+      return d.plan();
+    }
+    case 'close':
+      if (phase === 'triage') {
+        // Closing an untriaged report is its answer: the same as rejecting it.
+        return triage(
+          report,
+          { type: 'reject', ...(event.reason ? { reason: event.reason } : {}) },
+          d,
+          ctx,
+        );
+      }
+      d.github.push({ kind: 'update', state: 'closed' });
+      closed('closed', event.reason, d);
+      return d.plan();
+    case 'note':
+      if (event.text.trim() === '')
+        return refuse('Write the note after `/vuln note`, e.g. `/vuln note reproduced on v0.8.1`.');
+      return d
+        .record({}, { type: 'note', text: event.text })
+        .post(`note-${d.at}`, { type: 'note', by: actor, text: event.text })
+        .plan();
+    case 'snooze':
+      return ok({ effects: [{ kind: 'snooze', byMs: event.byMs }] });
+    case 'observed':
+      return observed(report, event.advisory, event.release, d, ctx);
+    case 'clock':
+      return clockFired(report, event.step, event.plan, d, ctx);
+    case 'arrived':
+      return ok({
+        effects: [{ kind: 'open-channel' }, { kind: 'schedule', clock: 'response', catchUp: true }],
+      });
+    case 'archive-due':
+      return phase === 'published' || phase === 'closed'
+        ? ok({ effects: [{ kind: 'archive', afterMs: 0 }] })
+        : ok();
+  }
+}
+
+const COMMAND_TYPES = new Set<string>(Object.keys(ACCESS));
+function isCommand(event: LifecycleEvent): event is CommandEvent {
+  return COMMAND_TYPES.has(event.type);
+}
+
+/** Accept → advisory draft; reject and duplicate → closed; needs-info leaves GitHub alone. */
+function triage(
+  report: Report,
+  event: Extract<CommandEvent, { type: TriageDecision }>,
+  d: Draft,
+  ctx: Context,
+): Decision {
+  const decision = event.type;
+  if (decision === 'duplicate' && event.original === report.ghsaId) {
+    return refuse('A report cannot duplicate itself: give the GHSA id of the original report.');
+  }
+  if (report.decision === decision && decision !== 'needs-info') {
+    return refuse(`${report.ghsaId} is already recorded as ${decision}.`);
+  }
+  if (decision === 'needs-info' && report.respondedAt) {
+    return refuse(`${report.ghsaId} already has its response (${report.decision ?? 'decided'}).`);
+  }
+  if (decision === 'accept') d.github.push({ kind: 'update', state: 'draft' });
+  if (decision === 'reject' || decision === 'duplicate')
+    d.github.push({ kind: 'update', state: 'closed' });
+  decided(report, decision, event.reason, d, ctx, {
+    ...(decision === 'duplicate' ? { original: event.original } : {}),
+  });
+  return d.plan();
+}
+
+/**
+ * A triage decision, from a command or from GitHub's UI (a draft there is an acceptance, a close
+ * a rejection). The first one that stops the clock is the response (P4); acceptance starts the
+ * fix clock; reject and duplicate close the report.
+ */
+function decided(
+  report: Report,
+  decision: TriageDecision,
+  reason: string | undefined,
+  d: Draft,
+  ctx: Context,
+  options: { original?: string; quiet?: boolean; closeAs?: 'closed' | 'withdrawn' } = {},
+): void {
+  const { original, quiet = false, closeAs = 'closed' } = options;
+  d.record(
+    { decision, ...(original ? { duplicateOf: original } : {}) },
+    { type: 'triage-decision', decision, ...(reason ? { reason } : {}) },
+  );
+  let respondedAfterMs: number | undefined;
+  if (stopsTheClock(decision) && !report.respondedAt) {
+    respondedAfterMs = ctx.now.getTime() - Date.parse(report.reportedAt);
+    d.record({ respondedAt: d.at }, { type: 'responded', afterMs: respondedAfterMs });
+    d.effects.push({ kind: 'cancel', clock: 'response' });
+  }
+  let fixDue: string | undefined;
+  if (decision === 'accept') {
+    fixDue = fixDeadline(ctx.policy, ctx.now, report.severity).toISOString();
+    d.record(
+      { githubState: 'draft', acceptedAt: d.at, fixDeadline: fixDue },
+      { type: 'fix-clock', deadline: fixDue },
+    );
+    d.effects.push({ kind: 'schedule', clock: 'fix' });
+  }
+  if (!quiet)
+    d.post(`triage-${decision}-${d.at}`, {
+      type: 'triaged',
+      by: d.actor,
+      decision,
+      ...(reason ? { reason } : {}),
+      ...(original ? { original } : {}),
+      ...(respondedAfterMs !== undefined ? { respondedAfterMs } : {}),
+      ...(fixDue ? { fixDeadline: fixDue } : {}),
+    });
+  if (decision === 'reject' || decision === 'duplicate') closed(closeAs, undefined, d, !quiet);
+}
+
+/**
+ * Closed or withdrawn, from a command or in GitHub's UI: both clocks stop, a final summary is
+ * posted, and the channel is archived.
+ */
+function closed(
+  state: 'closed' | 'withdrawn',
+  reason: string | undefined,
+  d: Draft,
+  triaged = false,
+): void {
+  d.record(
+    { githubState: state, closedAt: d.at },
+    { type: 'closed', state, ...(reason ? { reason } : {}) },
+  );
+  d.effects.push({ kind: 'cancel', clock: 'response' }, { kind: 'cancel', clock: 'fix' });
+  if (!triaged)
+    d.post(`closed-${state}`, {
+      type: 'closed',
+      by: d.actor,
+      state,
+      ...(reason ? { reason } : {}),
+    });
+  d.post('final-summary', { type: 'final-summary' });
+  d.effects.push({ kind: 'archive', afterMs: 0 });
+}
+
+/**
+ * Published, from `/vuln publish` or in GitHub's UI: public now whatever the checklist said. The
+ * community is told once (P11), the release-notes entry (P10) and a final summary are posted, the
+ * clocks stop and the channel is archived `archiveAfter` later.
+ */
+function published(report: Report, skipped: string[], d: Draft, ctx: Context): void {
+  d.announce = true;
+  d.record(
+    { githubState: 'published', publishedAt: d.at },
+    { type: 'published', ...(skipped.length > 0 ? { skipped } : {}) },
+  );
+  d.effects.push({ kind: 'cancel', clock: 'response' }, { kind: 'cancel', clock: 'fix' });
+  d.post('published', {
+    type: 'published',
+    by: d.actor,
+    skipped,
+    releaseNotesEntry: releaseNotesEntry(report),
+  });
+  d.post('final-summary', { type: 'final-summary' });
+  d.effects.push({ kind: 'archive', afterMs: ctx.policy.archiveAfter });
+}
+
+function score(report: Report, vector: string, d: Draft, ctx: Context): Decision {
+  const result = scoreCvss(vector);
+  if (!result.ok) return ok({ effects: [reply({ type: 'invalid', error: result.error })] });
+  const scoreText = result.score.toFixed(1);
+  if (report.cvssVector === result.vector) {
+    return refuse(`${report.ghsaId} is already scored ${scoreText} with \`${result.vector}\`.`);
+  }
+  const rating = result.rating.toLowerCase();
+  d.github.push({ kind: 'update', cvssVectorString: result.vector });
+  d.record(
+    { cvssVector: result.vector, cvssScore: scoreText, severity: rating },
+    { type: 'scored', vector: result.vector, score: result.score, rating: result.rating },
+  );
+  // A score set after acceptance moves the fix deadline to its rating's window.
+  let moved: string | undefined;
+  if (report.acceptedAt && phaseOf(report) === 'accepted') {
+    const due = fixDeadline(ctx.policy, new Date(report.acceptedAt), rating).toISOString();
+    if (due !== report.fixDeadline) {
+      moved = due;
+      d.record({ fixDeadline: due }, { type: 'fix-clock', deadline: due });
+      d.effects.push({ kind: 'cancel', clock: 'fix' }, { kind: 'schedule', clock: 'fix' });
+    }
+  }
+  d.post(`scored-${d.at}`, {
+    type: 'scored',
+    by: d.actor,
+    vector: result.vector,
+    score: scoreText,
+    rating: result.rating,
+    version: result.version,
+    ...(moved ? { fixDeadline: moved } : {}),
+  });
+  return d.plan();
+}
+
+/**
+ * GitHub's view of the advisory (webhook, poll, or the answer to a write) against the stored
+ * report: every difference is stored once and posted once. Changes vulnbot made itself show no
+ * difference, so nothing is said twice.
+ */
+function observed(
+  report: Report,
+  advisory: Observed,
+  release: ReleaseInfo | undefined,
+  d: Draft,
+  ctx: Context,
+): Decision {
+  const from = report.githubState;
+  const to = advisory.state;
+  if (to !== from) {
+    if (to === 'published') {
+      published(report, publishBlockers(report, release), d, ctx);
+    } else if (to === 'closed' || to === 'withdrawn') {
+      if (phaseOf(report) !== 'closed') {
+        if (!report.respondedAt && from === 'triage') {
+          // Closed before any answer: that is the response, a rejection.
+          decided(report, 'reject', undefined, d, ctx, { quiet: true, closeAs: to });
+        } else {
+          closed(to, undefined, d);
+        }
+      } else {
+        d.record({ githubState: to }, { type: 'github-state-changed', from, to });
+      }
+    } else if (to === 'draft' && from === 'triage' && report.decision !== 'accept') {
+      decided(report, 'accept', undefined, d, ctx);
+    } else {
+      d.record({ githubState: to }, { type: 'github-state-changed', from, to });
+      d.post(`state-${to}-${d.at}`, { type: 'state-changed', state: to });
+      if (isOpen({ githubState: to }))
+        d.effects.push({ kind: 'schedule', clock: to === 'draft' ? 'fix' : 'response' });
+    }
+  }
+  if (advisory.cveId && advisory.cveId !== report.cveId) {
+    d.record({ cveId: advisory.cveId }, { type: 'cve-assigned', cveId: advisory.cveId });
+    d.post(`cve-${advisory.cveId}`, {
+      type: 'cve-assigned',
+      cveId: advisory.cveId,
+      ...(report.owner ? { owner: report.owner } : {}),
+    });
+  }
+  // A vector set on GitHub is a claim (P5): only a security manager's `/vuln score` scores.
+  const vector = advisory.cvssVector;
+  if (vector && vector !== report.cvssVector && vector !== report.claimedCvssVector) {
+    const scored = scoreCvss(vector);
+    if (scored.ok && scored.vector !== report.cvssVector) {
+      d.record(
+        { claimedCvssVector: scored.vector },
+        { type: 'github-synced', field: 'claimedCvssVector', value: scored.vector },
+      );
+      d.post(`claim-${scored.vector}`, {
+        type: 'severity-claim',
+        vector: scored.vector,
+        score: scored.score.toFixed(1),
+        rating: scored.rating,
+      });
+    }
+  }
+  if (advisory.summary !== report.summary) {
+    // The title is report text: it stays out of the timeline.
+    d.record(
+      { summary: advisory.summary },
+      { type: 'github-synced', field: 'summary', value: '(edited)' },
+    );
+    d.post(`title-${advisory.updatedAt ?? d.at}`, {
+      type: 'title-edited',
+      title: advisory.summary,
+    });
+  }
+  const cweIds = advisory.cweIds.join(',');
+  if (cweIds !== (report.cweIds ?? '')) {
+    d.record({ cweIds }, { type: 'github-synced', field: 'cweIds', value: cweIds });
+    if (advisory.cweIds.length > 0)
+      d.post(`cwe-${cweIds}`, { type: 'cwe-synced', cweIds: advisory.cweIds });
+  }
+  if (advisory.privateForkUrl && advisory.privateForkUrl !== report.forkUrl) {
+    d.record(
+      { forkUrl: advisory.privateForkUrl },
+      { type: 'fork-created', url: advisory.privateForkUrl },
+    );
+    d.post(`fork-${advisory.privateForkUrl}`, {
+      type: 'fork-created',
+      by: d.actor,
+      url: advisory.privateForkUrl,
+    });
+  }
+  if (advisory.updatedAt && advisory.updatedAt !== report.githubUpdatedAt) {
+    // Bookkeeping only: not worth a timeline entry or a refresh on its own.
+    const anything = Object.keys(d.fields).length > 0 || d.entries.length > 0;
+    d.fields.githubUpdatedAt = advisory.updatedAt;
+    if (!anything) return ok({ store: { fields: d.fields, entries: [] } });
+  }
+  return d.plan();
+}
+
+/** Tolerance for a job that fires a little early (a snoozed step's old job). */
+const EARLY_TOLERANCE_MS = 1_000;
+
+/**
+ * A clock's job fired: post only if that clock still runs, the step is still planned and due,
+ * and no later step is due as well (after downtime, only the latest due step says something true).
+ */
+function clockFired(
+  report: Report,
+  step: string,
+  plan: PlannedReminder[],
+  d: Draft,
+  ctx: Context,
+): Decision {
+  const clock: Clock = step.startsWith('fix-') ? 'fix' : 'response';
+  const deadline = clock === 'fix' ? report.fixDeadline : report.deadline;
+  if (!clockRuns(report, clock) || !deadline) return ok();
+  const now = ctx.now.getTime();
+  const index = plan.findIndex((i) => i.step === step);
+  const item = plan[index];
+  if (!item || item.dueAt.getTime() - now > EARLY_TOLERANCE_MS) return ok();
+  const overtaken = plan.slice(index + 1).some((later) => later.dueAt.getTime() <= now);
+  const pastDeadline = item.kind === 'reminder' && now >= Date.parse(deadline);
+  if (overtaken || pastDeadline) return ok();
+  // The fix deadline can move (a later score): a step posted for the old one may come again.
+  const key = clock === 'fix' ? `remind-${step}-${Date.parse(deadline)}` : `remind-${step}`;
+  d.effects.push(
+    {
+      kind: 'post',
+      key,
+      notice: { type: 'reminder', clock, item },
+      entry: d.entry({ type: 'reminder-posted', step, kind: item.kind }),
+    },
+    { kind: 'refresh' },
+  );
+  return d.plan();
+}
+
+/** Whether a clock is running: the response clock until the response, the fix clock after acceptance. */
+export function clockRuns(report: Report, clock: Clock): boolean {
+  if (clock === 'response') return isOpen(report) && !report.respondedAt;
+  return phaseOf(report) === 'accepted' && report.fixDeadline !== undefined;
+}
+
+/** The line for the patch release's notes (P10). */
+export function releaseNotesEntry(report: Report): string {
+  const id = report.cveId ? `${report.cveId} (${report.ghsaId})` : report.ghsaId;
+  const severity = report.cvssScore
+    ? `, severity ${report.severity ?? ''} (CVSS ${report.cvssScore})`
+    : '';
+  return `Security: fixes ${id}${severity}. See ${report.htmlUrl}`;
+}
+
+/**
+ * What still stands between the report and publication (P5, P6, P9, P10, P11). A draft or a
+ * pre-release is not a release.
+ */
+export function publishBlockers(report: Report, release: ReleaseInfo | undefined): string[] {
+  const missing: string[] = [];
+  if (report.decision !== 'accept')
+    missing.push('the report is not accepted (`/vuln triage accept`)');
+  if (!report.severity) missing.push('no severity score (`/vuln score <CVSS vector>`)');
+  if (!report.cveId) missing.push('no CVE id yet (`/vuln cve`, then wait for GitHub to assign it)');
+  if (!report.patchedVersion) missing.push('no patched version (`/vuln fix <version>`)');
+  else if (!release || release.draft || release.prerelease) {
+    missing.push(
+      `release ${report.patchedVersion} is not out yet (a draft or pre-release does not count)`,
+    );
+  } else if (!mentionsAdvisory(release.body, report)) {
+    missing.push(
+      `the release notes of ${release.tag} do not mention the advisory; add: "${releaseNotesEntry(report)}"`,
+    );
+  }
+  return missing;
+}
+
+function mentionsAdvisory(notes: string, report: Report): boolean {
+  const text = notes.toUpperCase();
+  return (
+    text.includes(report.ghsaId.toUpperCase()) ||
+    (report.cveId !== undefined && text.includes(report.cveId.toUpperCase()))
+  );
+}

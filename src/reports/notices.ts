@@ -1,0 +1,66 @@
+import type { Role } from '../policy/needToKnow.js';
+import type { PlannedReminder } from '../policy/reminderPlan.js';
+import type { GithubState, TriageDecision } from './report.js';
+
+/** Who caused an event: a person (with their roles), GitHub (its UI or API), or the clock. */
+export type Actor =
+  | { kind: 'person'; userId: string; roles: readonly Role[] }
+  | { kind: 'github'; login?: string }
+  | { kind: 'clock' };
+
+export type { Role };
+
+export type Clock = 'response' | 'fix';
+
+/**
+ * What vulnbot tells people, as data. The lifecycle decides which notice; `slack/notices.ts`
+ * is the one place that words it (and escapes whatever came from people or GitHub).
+ */
+export type Notice =
+  | {
+      type: 'triaged';
+      by: Actor;
+      decision: TriageDecision;
+      reason?: string;
+      original?: string;
+      /** Set when this decision was the response: the clock stopped now. */
+      respondedAfterMs?: number;
+      fixDeadline?: string;
+    }
+  | { type: 'assigned'; by: Actor; owner: string }
+  | {
+      type: 'scored';
+      by: Actor;
+      vector: string;
+      score: string;
+      rating: string;
+      version: string;
+      /** Set when the score moved the fix deadline. */
+      fixDeadline?: string;
+    }
+  | { type: 'cwe-set'; by: Actor; cweIds: string[] }
+  | { type: 'cve-requested'; by: Actor }
+  | { type: 'fork-created'; by: Actor; url: string }
+  | { type: 'fix-set'; by: Actor; version: string; latestTag?: string }
+  | { type: 'published'; by: Actor; skipped: string[]; releaseNotesEntry: string }
+  | { type: 'closed'; by: Actor; state: 'closed' | 'withdrawn'; reason?: string }
+  | { type: 'final-summary' }
+  | { type: 'note'; by: Actor; text: string }
+  | { type: 'state-changed'; state: GithubState }
+  | { type: 'cve-assigned'; cveId: string; owner?: string }
+  | { type: 'severity-claim'; vector: string; score: string; rating: string }
+  | { type: 'title-edited'; title: string }
+  | { type: 'cwe-synced'; cweIds: string[] }
+  | { type: 'reminder'; clock: Clock; item: PlannedReminder }
+  | { type: 'publish-blocked'; missing: string[] }
+  /** A refusal or a plain answer to the caller: trusted text vulnbot wrote (mrkdwn). */
+  | { type: 'text'; text: string }
+  /** A message about untrusted input (it is escaped when worded). */
+  | { type: 'invalid'; error: string };
+
+/** How the timeline names an actor: a Slack user id, `github` or `github:login`, or `vulnbot`. */
+export function actorId(actor: Actor): string {
+  if (actor.kind === 'person') return actor.userId;
+  if (actor.kind === 'github') return actor.login ? `github:${actor.login}` : 'github';
+  return 'vulnbot';
+}

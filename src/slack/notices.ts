@@ -1,0 +1,161 @@
+import { formatDistanceStrict } from 'date-fns';
+import type { Policy } from '../config/policy.js';
+import type { Actor, Notice } from '../reports/notices.js';
+import type { Report } from '../reports/report.js';
+import { finalSummaryText, section, type SlackMessage } from './blocks.js';
+import { escapeSlackText, mention, slackDate, slackLink } from './escape.js';
+import { reminderMessage } from './reminderBlocks.js';
+
+/** Who did it, as people read it. */
+function who(actor: Actor): string {
+  if (actor.kind === 'person') return mention(actor.userId);
+  if (actor.kind === 'github')
+    return actor.login ? `${escapeSlackText(actor.login)} on GitHub` : 'GitHub';
+  return 'vulnbot';
+}
+
+function reasonOf(reason: string | undefined): string {
+  return reason ? ` Reason: ${escapeSlackText(reason)}` : '';
+}
+
+const DECIDED = {
+  accept: ':white_check_mark:',
+  reject: ':no_entry_sign:',
+  duplicate: ':twisted_rightwards_arrows:',
+  'needs-info': ':question:',
+} as const;
+
+/**
+ * The words of every notice the lifecycle decides on, for the report's channel (or, for replies,
+ * the caller). Whatever came from people or GitHub is escaped here.
+ */
+export function renderNotice(
+  notice: Notice,
+  report: Report,
+  policy: Policy,
+  now: Date,
+): SlackMessage {
+  if (notice.type === 'reminder')
+    return reminderMessage(report, notice.item, notice.clock, policy, now);
+  if (notice.type === 'final-summary') return finalSummaryText(report, now);
+  return section(noticeText(notice, report, policy));
+}
+
+function noticeText(notice: Notice, report: Report, policy: Policy): string {
+  const id = report.ghsaId;
+  const link = slackLink(report.htmlUrl, id);
+  switch (notice.type) {
+    case 'triaged': {
+      const by = who(notice.by);
+      const clock =
+        notice.respondedAfterMs !== undefined
+          ? ` Response recorded ${formatDistanceStrict(0, notice.respondedAfterMs)} after the report; reminders stopped.`
+          : '';
+      const fix = notice.fixDeadline ? ` The fix is due ${slackDate(notice.fixDeadline)}.` : '';
+      const github = notice.by.kind === 'github';
+      const text = {
+        accept: github
+          ? `The advisory was *accepted* on GitHub (now a draft) (${link}).`
+          : `${by} accepted ${id}. The GitHub advisory is now a draft. Next: \`/vuln score\`, \`/vuln cve\`, \`/vuln fork\`.`,
+        reject: `${by} rejected ${id}. The GitHub advisory is closed.`,
+        duplicate: `${by} marked ${id} as a duplicate of ${escapeSlackText(notice.original ?? '')}. The GitHub advisory is closed.`,
+        'needs-info': `${by} asked the reporter for more information. The response clock keeps running.`,
+      }[notice.decision];
+      return `${DECIDED[notice.decision]} ${text}${reasonOf(notice.reason)}${clock}${fix}`;
+    }
+    case 'assigned':
+      return `:bust_in_silhouette: ${who(notice.by)} assigned ${id} to ${mention(notice.owner)}.`;
+    case 'scored': {
+      const moved = notice.fixDeadline
+        ? ` The fix deadline is now ${slackDate(notice.fixDeadline)}.`
+        : '';
+      return `:bar_chart: ${who(notice.by)} scored ${id}: *${notice.score} ${notice.rating}* (CVSS ${notice.version}) \`${escapeSlackText(notice.vector)}\`. The vector is on the GitHub advisory.${moved}`;
+    }
+    case 'cwe-set':
+      return `:label: ${who(notice.by)} set the weaknesses of ${id}: ${notice.cweIds.join(', ')}.`;
+    case 'cve-requested':
+      return `:id: ${who(notice.by)} requested a CVE id for ${id} from GitHub. It will be posted here when GitHub assigns it.`;
+    case 'fork-created':
+      return notice.by.kind === 'person'
+        ? `:twisted_rightwards_arrows: ${who(notice.by)} created the private fork ${slackLink(notice.url, notice.url)} for ${id}. GitHub may take a few minutes to fill it. Only the advisory's collaborators can see it.`
+        : `:twisted_rightwards_arrows: ${id} has a private fork: ${slackLink(notice.url, notice.url)}. Only the advisory's collaborators can see it.`;
+    case 'fix-set': {
+      const basis = notice.latestTag
+        ? ` (latest release: ${escapeSlackText(notice.latestTag)})`
+        : ' (the repository has no release yet)';
+      return `:wrench: ${who(notice.by)} recorded that the fix for ${id} ships in *${escapeSlackText(notice.version)}*${basis}. Its release notes must mention the advisory (P10).`;
+    }
+    case 'published': {
+      const by =
+        notice.by.kind === 'github'
+          ? `${id} was *published* on GitHub`
+          : `:tada: ${who(notice.by)} published ${id}${report.cveId ? ` (${report.cveId})` : ''}`;
+      const skipped =
+        notice.skipped.length > 0
+          ? `\n:warning: It was published before vulnbot's checklist was complete; skipped:\n• ${notice.skipped.map(escapeSlackText).join('\n• ')}`
+          : '';
+      const archive =
+        policy.archiveAfter > 0
+          ? ` This channel is archived ${formatDistanceStrict(0, policy.archiveAfter)} from now.`
+          : '';
+      return `${by}. The embargo is lifted; the announcement goes to <#${policy.announceChannel}>.${archive}\nRelease-notes entry${report.patchedVersion ? ` for ${escapeSlackText(report.patchedVersion)}` : ''}: ${escapeSlackText(notice.releaseNotesEntry)}${skipped}`;
+    }
+    case 'closed': {
+      const what = notice.state === 'withdrawn' ? 'withdrawn' : 'closed';
+      const by =
+        notice.by.kind === 'github'
+          ? `The advisory was *${what}* on GitHub (${link}).`
+          : `:lock: ${who(notice.by)} closed ${id}.`;
+      return `${by} Reminders are cancelled and this channel is archived.${reasonOf(notice.reason)}`;
+    }
+    case 'note':
+      return `:memo: Note from ${who(notice.by)}: ${escapeSlackText(notice.text)}`;
+    case 'state-changed':
+      return notice.state === 'triage'
+        ? `The advisory is back in *triage* on GitHub (${link}).`
+        : `The advisory's GitHub state is now *${escapeSlackText(notice.state)}* (${link}).`;
+    case 'cve-assigned':
+      return `:id: GitHub assigned *${escapeSlackText(notice.cveId)}* to ${id}.${notice.owner ? ` ${mention(notice.owner)}` : ''}`;
+    case 'severity-claim':
+      return `:bar_chart: A severity was set on GitHub for ${id}: ${notice.score} ${notice.rating} \`${escapeSlackText(notice.vector)}\`. It is a claim until a security manager scores the report with \`/vuln score\` (P5).`;
+    case 'title-edited':
+      return `:pencil2: The advisory's title was edited on GitHub: ${escapeSlackText(notice.title)}`;
+    case 'cwe-synced':
+      return `:label: The weaknesses of ${id} were set on GitHub: ${notice.cweIds.map(escapeSlackText).join(', ')}.`;
+    case 'publish-blocked':
+      return `${id} cannot be published yet:\n• ${notice.missing.map(escapeSlackText).join('\n• ')}`;
+    case 'text':
+      return notice.text;
+    case 'invalid':
+      return escapeSlackText(notice.error);
+    case 'reminder':
+    case 'final-summary':
+      return '';
+  }
+}
+
+/** P11: what the community is told in the public announce channel: no more than GitHub shows. */
+export function announcementMessage(
+  report: Report,
+  advisory: {
+    cveId: string | null;
+    severity: string | null;
+    summary: string;
+    patchedVersions: string[];
+  },
+): SlackMessage {
+  const ids = [advisory.cveId ?? report.cveId, report.ghsaId].filter(Boolean).join(' / ');
+  const severity = report.cvssScore
+    ? ` Severity ${report.severity ?? ''} (CVSS ${report.cvssScore}).`
+    : advisory.severity
+      ? ` Severity ${escapeSlackText(advisory.severity)}.`
+      : '';
+  const versions = report.patchedVersion ? [report.patchedVersion] : advisory.patchedVersions;
+  const fixed =
+    versions.length > 0
+      ? ` Fixed in ${versions.map(escapeSlackText).join(', ')}: please upgrade.`
+      : '';
+  return section(
+    `:loudspeaker: Security advisory ${slackLink(report.htmlUrl, ids)} for ${escapeSlackText(report.repo)}: ${escapeSlackText(advisory.summary)}.${severity}${fixed}`,
+  );
+}
