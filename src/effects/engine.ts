@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
 import type { AdvisoryGateway, AdvisorySnapshot } from '../github/advisories.js';
-import { queueEffect, type EffectJobName } from '../jobs/queues.js';
+import { jobId, queueEffect, type EffectJobName } from '../jobs/queues.js';
 import { clockOfStep, type ReminderSchedule } from '../jobs/schedule.js';
 import {
   decide,
@@ -81,11 +81,13 @@ export class Engine {
       // publishing still leads to it (the job checks that the advisory is published).
       if (decision.announce) await this.queue('announce', ghsaId, { delay: 1_000 });
       const followUps: LifecycleEvent[] = [];
+      let latest: AdvisorySnapshot | undefined;
       for (const write of decision.github) {
         if (done.some((w) => JSON.stringify(w) === JSON.stringify(write))) continue;
-        const forkUrl = await this.writeGitHub(report, write);
+        const answer = await this.writeGitHub(report, write);
         done.push(write);
-        if (forkUrl) followUps.push({ type: 'fork-ready', url: forkUrl });
+        if (answer.forkUrl) followUps.push({ type: 'fork-ready', url: answer.forkUrl });
+        if (answer.advisory) latest = answer.advisory;
       }
       const replies: SlackMessage[] = [];
       const durable: Effect[] = [];
@@ -115,6 +117,17 @@ export class Engine {
         const outcome = await this.handle(ghsaId, followUp, actor, options);
         replies.push(...outcome.replies);
       }
+      // GitHub's answer to the write may hold more than was asked (a title edited there before
+      // publishing, a CVE id): the same reconciliation as a poll.
+      if (latest)
+        await this.handle(
+          ghsaId,
+          { type: 'observed', advisory: observedOf(latest) },
+          { kind: 'github' },
+          options,
+        );
+      // Published and stored: the announcement need not wait for its safety delay.
+      if (decision.announce) await this.promote('announce', ghsaId);
       const changed = (decision.store?.entries.length ?? 0) > 0 || durable.length > 0;
       return { replies, changed };
     }
@@ -190,19 +203,21 @@ export class Engine {
     }
   }
 
-  private async writeGitHub(report: Report, write: GitHubWrite): Promise<string | undefined> {
+  private async writeGitHub(
+    report: Report,
+    write: GitHubWrite,
+  ): Promise<{ forkUrl?: string; advisory?: AdvisorySnapshot }> {
     const { github } = this.deps;
     switch (write.kind) {
       case 'update': {
         const { kind: _kind, ...patch } = write;
-        await github.update(report.repo, report.ghsaId, patch);
-        return undefined;
+        return { advisory: await github.update(report.repo, report.ghsaId, patch) };
       }
       case 'request-cve':
         await github.requestCve(report.repo, report.ghsaId);
-        return undefined;
+        return {};
       case 'create-fork':
-        return (await github.createPrivateFork(report.repo, report.ghsaId)).htmlUrl;
+        return { forkUrl: (await github.createPrivateFork(report.repo, report.ghsaId)).htmlUrl };
     }
   }
 
@@ -214,7 +229,12 @@ export class Engine {
     const now = this.deps.now();
     switch (effect.kind) {
       case 'post': {
-        if (!report.channelId) return; // the summary, once the channel opens, shows the state
+        // No channel yet: the summary, once the channel opens, shows the state.
+        if (!report.channelId || (await this.isArchived(report))) return;
+        // The summary comes first in a channel: until it is there, this waits (and retries).
+        if (!(await channels.wasPosted(ghsaId, 'summary'))) {
+          throw new Error(`the channel of ${ghsaId} is not ready yet`);
+        }
         const posted = await channels.postOnce(
           ghsaId,
           report.channelId,
@@ -225,16 +245,14 @@ export class Engine {
         return;
       }
       case 'refresh':
-        if (!report.channelId) return;
+        if (!report.channelId || (await this.isArchived(report))) return;
         await channels.updatePosted(
           ghsaId,
           report.channelId,
           'summary',
           reportSummaryMessage(report, now),
         );
-        if (!isArchived(report)) {
-          await channels.setTopic(ghsaId, report.channelId, reportChannelTopic(report, now));
-        }
+        await channels.setTopic(ghsaId, report.channelId, reportChannelTopic(report, now));
         return;
       case 'schedule':
         await schedule.schedule(report, effect.clock, now, effect.catchUp ?? false);
@@ -256,7 +274,7 @@ export class Engine {
           await this.queue('archive', ghsaId, { delay: effect.afterMs });
           return;
         }
-        if (report.channelId && (await channels.archive(report.channelId))) {
+        if (report.channelId && (await channels.archive(ghsaId, report.channelId))) {
           await store.appendTimeline(ghsaId, {
             type: 'archived',
             channelId: report.channelId,
@@ -274,14 +292,31 @@ export class Engine {
     }
   }
 
-  /** The P11 announcement, once per advisory however many paths ask for it. */
+  /** Whether vulnbot archived the report's channel (nothing more can be posted there). */
+  private async isArchived(report: Report): Promise<boolean> {
+    return report.channelId ? this.deps.channels.isArchived(report.ghsaId) : false;
+  }
+
+  /**
+   * The P11 announcement, once per advisory however many paths ask for it. The stored report
+   * says published only after GitHub did; otherwise (a crash between publishing and storing)
+   * GitHub is asked.
+   */
   async announce(ghsaId: string): Promise<'announced' | 'not-published'> {
     const { store, github, channels, policy } = this.deps;
     const report = await store.get(ghsaId);
     if (!report) return 'not-published';
-    // GitHub's own text as published: maintainers often rewrite the reporter's title before.
-    const advisory = await github.get(report.repo, ghsaId);
-    if (advisory.state !== 'published') return 'not-published';
+    let advisory = {
+      cveId: report.cveId ?? null,
+      severity: report.claimedSeverity ?? null,
+      summary: report.summary,
+      patchedVersions: [] as string[],
+    };
+    if (report.githubState !== 'published') {
+      const snapshot = await github.get(report.repo, ghsaId);
+      if (snapshot.state !== 'published') return 'not-published';
+      advisory = snapshot;
+    }
     const posted = await channels.postOnce(
       ghsaId,
       policy.announceChannel,
@@ -326,13 +361,14 @@ export class Engine {
     return [];
   }
 
+  private async promote(name: EffectJobName, ghsaId: string): Promise<void> {
+    const job = await this.deps.effects.getJob(jobId.effect(name, ghsaId));
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+  }
+
   async queue(name: EffectJobName, ghsaId: string, opts: { delay?: number } = {}): Promise<void> {
     await queueEffect(this.deps.effects, name, ghsaId, opts);
   }
-}
-
-function isArchived(report: Report): boolean {
-  return report.githubState === 'closed' || report.githubState === 'withdrawn';
 }
 
 export function observedOf(snapshot: AdvisorySnapshot): Observed {

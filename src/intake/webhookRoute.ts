@@ -84,10 +84,13 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
     }
 
     const { action, facts, snapshot, sender } = parsed.event;
+    // GitHub sends `reported` and `published`; anything else is acknowledged and left alone.
     const outcome: IntakeOutcome =
       action === 'reported'
         ? await deps.intake.reported(facts, deps.now())
-        : await deps.intake.changed(snapshot, sender);
+        : action === 'published'
+          ? await deps.intake.changed(snapshot, sender)
+          : 'ignored';
     await deps.deliveries.markHandled(deliveryId);
     log.info({ ghsaId: facts.ghsaId, action, outcome }, 'webhook handled');
     return sendJson(res, outcome === 'ignored' ? 202 : 200, {

@@ -67,7 +67,7 @@ export const PERMANENT_SLACK_ERRORS: Record<string, string> = {
 export const PERMANENT_ERROR_PAUSE_MS = 3_600_000;
 
 /**
- * Queues an effect job for a report. Adding a job whose id exists is a no-op in BullMQ, even when
+ * Queues an effect job for a report (retry options come from the queue's defaults). Adding a job whose id exists is a no-op in BullMQ, even when
  * that job has failed for good: such a job is retried instead, so asking again (a redelivery, a
  * restart) finishes the work.
  */
@@ -84,5 +84,5 @@ export async function queueEffect<N extends EffectJobName>(
     await existing.retry('failed');
     return;
   }
-  await queue.add(name, data, { ...RETRY_OPTIONS, jobId: id, ...opts });
+  await queue.add(name, data, { jobId: id, ...opts });
 }

@@ -172,7 +172,7 @@ export const ACCESS: Record<CommandName, Record<Phase, Access>> = {
   cve: open(notYet('GitHub issues CVE ids for accepted advisories'), 'managers'),
   fork: open(notYet('the private fork is for the fix of an accepted report'), 'group'),
   fix: open(notYet('the patched version is for an accepted report'), 'managers'),
-  publish: open(notYet('only an accepted report is published'), 'managers'),
+  publish: open('managers', 'managers'),
   close: open('group', 'managers'),
   snooze: open('group', 'group'),
 };
@@ -196,9 +196,17 @@ export function refusal(
   if (!inGroup(actor)) {
     return `Only the need-to-know group of ${ctx.ghsaId} may run ${what}: the security managers, the steering committee and the maintainers of ${ctx.repo}.`;
   }
-  if (typeof access === 'object')
+  const manager = actor.roles.includes(MANAGER);
+  // Who may comes first: "accept it first" to someone who could not run it then either only
+  // sends them round in a circle.
+  const everAllowed = PHASES.some((p) => {
+    const a = ACCESS[command][p];
+    return a === 'anyone' || a === 'group' || (a === 'managers' && manager);
+  });
+  if (typeof access === 'object' && everAllowed) {
     return `${ctx.ghsaId}: ${what} is not possible now: ${access.not}.`;
-  if (access === 'managers' && !actor.roles.includes(MANAGER)) {
+  }
+  if (typeof access === 'object' || (access === 'managers' && !manager)) {
     const when =
       phase === 'accepted' && ACCESS[command].triage === 'group'
         ? ' once a report is accepted'
@@ -290,14 +298,17 @@ class Draft {
       Object.keys(this.fields).length > 0 || this.entries.length > 0
         ? { fields: this.fields, entries: this.entries }
         : undefined;
-    const effects = [...this.effects];
-    // Anything stored may show in the summary message and the topic.
-    if (store && !effects.some((e) => e.kind === 'refresh')) effects.push({ kind: 'refresh' });
+    // Anything stored may show in the summary message and the topic, which are refreshed first;
+    // archiving comes last, since nothing can be posted in an archived channel.
+    const archive = this.effects.filter((e) => e.kind === 'archive');
+    const rest = this.effects.filter((e) => e.kind !== 'archive' && e.kind !== 'refresh');
+    const refresh: Effect[] =
+      store || this.effects.some((e) => e.kind === 'refresh') ? [{ kind: 'refresh' }] : [];
     return ok({
       announce: this.announce,
       github: this.github,
       ...(store ? { store } : {}),
-      effects,
+      effects: [...refresh, ...rest, ...archive],
     });
   }
 }
@@ -405,6 +416,7 @@ export function decide(
           { type: 'reject', ...(event.reason ? { reason: event.reason } : {}) },
           d,
           ctx,
+          true,
         );
       }
       d.github.push({ kind: 'update', state: 'closed' });
@@ -445,6 +457,7 @@ function triage(
   event: Extract<CommandEvent, { type: TriageDecision }>,
   d: Draft,
   ctx: Context,
+  viaClose = false,
 ): Decision {
   const decision = event.type;
   if (decision === 'duplicate' && event.original === report.ghsaId) {
@@ -461,6 +474,7 @@ function triage(
     d.github.push({ kind: 'update', state: 'closed' });
   decided(report, decision, event.reason, d, ctx, {
     ...(decision === 'duplicate' ? { original: event.original } : {}),
+    viaClose,
   });
   return d.plan();
 }
@@ -476,9 +490,14 @@ function decided(
   reason: string | undefined,
   d: Draft,
   ctx: Context,
-  options: { original?: string; quiet?: boolean; closeAs?: 'closed' | 'withdrawn' } = {},
+  options: {
+    original?: string;
+    quiet?: boolean;
+    closeAs?: 'closed' | 'withdrawn';
+    viaClose?: boolean;
+  } = {},
 ): void {
-  const { original, quiet = false, closeAs = 'closed' } = options;
+  const { original, quiet = false, closeAs = 'closed', viaClose = false } = options;
   d.record(
     { decision, ...(original ? { duplicateOf: original } : {}) },
     { type: 'triage-decision', decision, ...(reason ? { reason } : {}) },
@@ -507,6 +526,7 @@ function decided(
       ...(original ? { original } : {}),
       ...(respondedAfterMs !== undefined ? { respondedAfterMs } : {}),
       ...(fixDue ? { fixDeadline: fixDue } : {}),
+      ...(viaClose ? { viaClose } : {}),
     });
   if (decision === 'reject' || decision === 'duplicate') closed(closeAs, undefined, d, !quiet);
 }

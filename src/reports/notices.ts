@@ -26,6 +26,8 @@ export type Notice =
       /** Set when this decision was the response: the clock stopped now. */
       respondedAfterMs?: number;
       fixDeadline?: string;
+      /** A rejection that came as `/vuln close` of a report in triage. */
+      viaClose?: boolean;
     }
   | { type: 'assigned'; by: Actor; owner: string }
   | {

@@ -18,6 +18,9 @@ const METADATA_EVENT = 'vulnbot_post';
 const CLAIM_LEASE_MS = 30_000;
 const CLAIM_POLL_MS = 100;
 const CLAIM_WAITS = 50;
+/** Marks a report whose channel was found again by name after a crash. */
+const RECOVERED = 'recovered-channel';
+const ARCHIVED = 'archived-channel';
 // Releases a claim only if it is still ours (it may have expired and been taken).
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -56,7 +59,11 @@ export class ReportChannels {
       } catch (error) {
         if (slackErrorCode(error) !== 'name_taken') throw error;
         const mine = await this.findOwnPrivateChannel(name, botUserId);
-        if (mine) return { id: mine, name };
+        if (mine) {
+          // An earlier try made it and may have posted in it: look before posting again.
+          await this.redis.hset(this.keys.posted(report.ghsaId), RECOVERED, '1');
+          return { id: mine, name };
+        }
         this.log.warn({ ghsaId: report.ghsaId, attempt }, 'channel name held by someone else');
       }
     }
@@ -148,9 +155,11 @@ export class ReportChannels {
     const postedKey = this.keys.posted(ghsaId);
     const known = await this.redis.hget(postedKey, key);
     if (known) return { ts: known, fresh: false };
-    // Only a try that began before this one can have posted without remembering it.
+    // Only a try that began before this one can have posted without remembering it (or a
+    // channel found again after a crash, whose earlier tries Redis may not know of).
     const begun = (await this.redis.hsetnx(postedKey, `try-${key}`, '1')) === 0;
-    const found = begun ? await this.findPosted(channelId, ghsaId, key) : undefined;
+    const recovered = (await this.redis.hexists(postedKey, RECOVERED)) === 1;
+    const found = begun || recovered ? await this.findPosted(channelId, ghsaId, key) : undefined;
     const ts =
       found ??
       (
@@ -163,7 +172,7 @@ export class ReportChannels {
         })
       ).ts;
     if (!ts) throw new Error('chat.postMessage answered without a ts');
-    await this.redis.hset(postedKey, key, ts);
+    await this.redis.hset(postedKey, key, ts, `shown-${key}`, digestOf(message));
     return { ts, fresh: found === undefined };
   }
 
@@ -177,21 +186,32 @@ export class ReportChannels {
     const postedKey = this.keys.posted(ghsaId);
     const ts = await this.redis.hget(postedKey, key);
     if (!ts) return;
-    const digest = createHash('sha256').update(JSON.stringify(message)).digest('base64url');
+    const digest = digestOf(message);
     if ((await this.redis.hget(postedKey, `shown-${key}`)) === digest) return;
     await this.slack.chat.update({ channel: channelId, ts, ...message });
     await this.redis.hset(postedKey, `shown-${key}`, digest);
   }
 
-  /** Archives the channel; one already archived is fine. */
-  async archive(channelId: string): Promise<boolean> {
+  async wasPosted(ghsaId: string, key: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.posted(ghsaId), key)) === 1;
+  }
+
+  /** Archives the report's channel; one already archived is fine. */
+  async archive(ghsaId: string, channelId: string): Promise<boolean> {
+    let archived = true;
     try {
       await this.slack.conversations.archive({ channel: channelId });
-      return true;
     } catch (error) {
-      if (slackErrorCode(error) === 'already_archived') return false;
-      throw error;
+      if (slackErrorCode(error) !== 'already_archived') throw error;
+      archived = false;
     }
+    await this.redis.hset(this.keys.posted(ghsaId), ARCHIVED, '1');
+    return archived;
+  }
+
+  /** Whether vulnbot archived the report's channel. */
+  async isArchived(ghsaId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.posted(ghsaId), ARCHIVED)) === 1;
   }
 
   private async findPosted(
@@ -266,4 +286,8 @@ export class ReportChannels {
     );
     return this.botUserId;
   }
+}
+
+function digestOf(message: SlackMessage): string {
+  return createHash('sha256').update(JSON.stringify(message)).digest('base64url');
 }

@@ -57,11 +57,13 @@ function noticeText(notice: Notice, report: Report, policy: Policy): string {
         accept: github
           ? `The advisory was *accepted* on GitHub (now a draft) (${link}).`
           : `${by} accepted ${id}. The GitHub advisory is now a draft. Next: \`/vuln score\`, \`/vuln cve\`, \`/vuln fork\`.`,
-        reject: `${by} rejected ${id}. The GitHub advisory is closed.`,
+        reject: notice.viaClose
+          ? `${by} closed ${id} before any triage decision, which records it as rejected. The GitHub advisory is closed; reminders are cancelled and this channel is archived.`
+          : `${by} rejected ${id}. The GitHub advisory is closed; reminders are cancelled and this channel is archived.`,
         duplicate: `${by} marked ${id} as a duplicate of ${escapeSlackText(notice.original ?? '')}. The GitHub advisory is closed.`,
         'needs-info': `${by} asked the reporter for more information. The response clock keeps running.`,
       }[notice.decision];
-      return `${DECIDED[notice.decision]} ${text}${reasonOf(notice.reason)}${clock}${fix}`;
+      return `${notice.viaClose ? ':lock:' : DECIDED[notice.decision]} ${text}${reasonOf(notice.reason)}${clock}${fix}`;
     }
     case 'assigned':
       return `:bust_in_silhouette: ${who(notice.by)} assigned ${id} to ${mention(notice.owner)}.`;

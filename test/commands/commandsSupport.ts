@@ -52,6 +52,7 @@ export async function reportWithChannel(
   const h = await startHarness({ policy });
   h.github.addAdvisory(REPO, {
     ghsa_id: GHSA,
+    summary: 'Test', // as in the delivery, so no poll sees an edit
     vulnerabilities: [
       {
         package: { ecosystem: 'npm', name: 'land_of_confusion' },

@@ -240,45 +240,61 @@ describe('AdvisoryGateway against the GitHub stand-in', () => {
       expect(github.advisory(added.ghsa_id).cwes?.[0]?.name).toContain('Cross-site Scripting');
     });
 
-    it('records the patched version on every affected package, keeping packages and ranges', async () => {
+    it("records the patched version on the repository's own package only, keeping the rest (4c)", async () => {
       const added = github.addAdvisory(REPO, {
         state: 'draft',
         vulnerabilities: [
-          {
-            package: { ecosystem: 'npm', name: 'widget' },
-            vulnerable_version_range: '< 2.3.1',
-            patched_versions: null,
-            vulnerable_functions: ['upload'],
-          },
           {
             package: { ecosystem: 'pip', name: 'widget-py' },
             vulnerable_version_range: '<= 1.4.0',
             patched_versions: null,
             vulnerable_functions: [],
           },
+          {
+            package: { ecosystem: 'npm', name: REPO.split('/')[1] ?? '' },
+            vulnerable_version_range: '< 2.3.1',
+            patched_versions: null,
+            vulnerable_functions: ['upload'],
+          },
         ],
       });
 
       const snapshot = await gateway.update(REPO, added.ghsa_id, { patchedVersion: '2.3.1' });
 
-      expect(snapshot.patchedVersions).toEqual(['2.3.1', '2.3.1']);
-      expect(snapshot.vulnerableRanges).toEqual(['< 2.3.1', '<= 1.4.0']);
+      expect(snapshot.patchedVersions).toEqual(['2.3.1']);
+      expect(snapshot.vulnerableRanges).toEqual(['<= 1.4.0', '< 2.3.1']);
       expect(github.advisory(added.ghsa_id).vulnerabilities).toEqual([
         {
-          package: { ecosystem: 'npm', name: 'widget' },
+          package: { ecosystem: 'pip', name: 'widget-py' },
+          vulnerable_version_range: '<= 1.4.0',
+          patched_versions: null,
+          vulnerable_functions: [],
+        },
+        {
+          package: { ecosystem: 'npm', name: REPO.split('/')[1] ?? '' },
           vulnerable_version_range: '< 2.3.1',
           patched_versions: '2.3.1',
           vulnerable_functions: ['upload'],
         },
-        {
-          package: { ecosystem: 'pip', name: 'widget-py' },
-          vulnerable_version_range: '<= 1.4.0',
-          patched_versions: '2.3.1',
-          vulnerable_functions: [],
-        },
       ]);
       // Read first, then one PATCH.
       expect(github.calls.map((c) => c.method)).toEqual(['GET', 'PATCH']);
+    });
+
+    it("refuses, before any PATCH, when no affected package is the repository's", async () => {
+      const added = github.addAdvisory(REPO, {
+        state: 'draft',
+        vulnerabilities: ['left-pad', 'right-pad'].map((name) => ({
+          package: { ecosystem: 'npm', name },
+          vulnerable_version_range: '< 1.0.0',
+          patched_versions: null,
+          vulnerable_functions: [],
+        })),
+      });
+      const error = await failure(gateway.update(REPO, added.ghsa_id, { patchedVersion: '1.0.0' }));
+      expect(error.status).toBe(422);
+      expect(error.message).toContain('none is named after the repository');
+      expect(github.callsTo('PATCH', /./)).toHaveLength(0);
     });
 
     it('does not PATCH a patched version onto an advisory that lists no package', async () => {

@@ -28,14 +28,20 @@ describe('GitHub poller (pollEvery: 1s)', () => {
     );
     expect((notice.postedAt ?? 0) - changedAt).toBeLessThan(2_000);
     await settle(2_500); // more polls: nothing more is posted
-    expect(r.channel.messages.filter((m) => m.text.includes('closed'))).toHaveLength(1);
+    const closeNotices = r.channel.messages.filter(
+      (m) => m.metadata?.event_payload['key'] === 'closed-closed',
+    );
+    expect(closeNotices).toHaveLength(1);
+    // Closed in GitHub's UI: final summary, and the channel archived (4d).
+    expect(r.channel.messages.some((m) => m.text.startsWith('*Final summary'))).toBe(true);
+    expect(r.channel.is_archived).toBe(true);
     const stored = await storedReport(r.h);
     expect(stored).toMatchObject({ githubState: 'closed', decision: 'reject' });
     expect(stored['respondedAt']).toBeDefined();
     expect(await r.h.redis.zrange(`${r.h.namespace}:open`, '0', '-1')).toEqual([]);
   });
 
-  it('picks up the CVE id GitHub assigned, and a score set in its UI', async () => {
+  it('picks up the CVE id GitHub assigned, and posts a severity set in its UI as a claim (P5)', async () => {
     r.h.github.assignCve(GHSA, 'CVE-2026-40001');
     r.h.github.setAdvisory(GHSA, {
       cvss_severities: {
@@ -48,18 +54,20 @@ describe('GitHub poller (pollEvery: 1s)', () => {
       3_000,
       'the CVE notice',
     );
-    await eventually(
-      () => r.channel.messages.find((m) => m.text.includes('*9.6 Critical*')),
+    const claim = await eventually(
+      () => r.channel.messages.find((m) => m.text.includes('A severity was set on GitHub')),
       3_000,
-      'the score notice',
+      'the claim notice',
     );
+    expect(claim.text).toMatch(/9\.6 Critical.*a claim until a security manager scores/s);
     await settle(2_500);
     expect(r.channel.messages.filter((m) => m.text.includes('CVE-2026-40001'))).toHaveLength(1);
-    expect(await storedReport(r.h)).toMatchObject({
+    const stored = await storedReport(r.h);
+    expect(stored).toMatchObject({
       cveId: 'CVE-2026-40001',
-      cvssScore: '9.6',
-      severity: 'critical',
+      claimedCvssVector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:H/I:H/A:H',
     });
+    expect(stored['cvssScore']).toBeUndefined();
   });
 });
 

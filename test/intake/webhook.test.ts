@@ -100,12 +100,19 @@ describe('POST /github/webhook', () => {
     const types = timeline.map(
       ([, fields]) => (JSON.parse(fields[1] ?? '{}') as { type: string }).type,
     );
-    expect(types).toEqual(['reported', 'channel-opened', 'members-invited', 'summary-posted']);
+    expect(types.slice(0, 4)).toEqual([
+      'reported',
+      'channel-opened',
+      'members-invited',
+      'summary-posted',
+    ]);
   });
 
   it('changes nothing on a second delivery of the same payload', async () => {
     await deliverWebhook(h.bot.port, { body: reported, deliveryId: 'delivery-1' });
-    await summaryPosted(h);
+    const channel = await summaryPosted(h);
+    // The fixture was reported in 2025: it arrives overdue, so its deadline message follows (4b).
+    await eventually(() => channel.messages.length === 2, 6_000, 'the deadline message');
     await settle();
     const callsBefore = h.slack.calls.length;
 
@@ -127,7 +134,7 @@ describe('POST /github/webhook', () => {
       );
     expect(writes).toEqual([]);
     expect(h.slack.callsTo('conversations.create')).toHaveLength(1);
-    expect(h.slack.allMessages()).toHaveLength(1);
+    expect(h.slack.allMessages()).toHaveLength(2);
   });
 
   it('refuses a bad or missing signature with 401 and stores nothing', async () => {
@@ -331,7 +338,8 @@ describe('POST /github/webhook', () => {
     expect(channel.messages).toHaveLength(1);
   });
 
-  it('posts the published state to the report channel once', async () => {
+  it('publication made in GitHub (webhook): notice, release-notes entry, final summary and one announcement (4c)', async () => {
+    h.slack.addPublicChannel('C0ANNOUNCE', 'security-announce');
     const sameAdvisory = withAdvisory(published, (p) => {
       p['repository_advisory'].ghsa_id = GHSA;
       p['repository'].full_name = 'pi-hole/land_of_confusion';
@@ -340,14 +348,29 @@ describe('POST /github/webhook', () => {
     const channel = await summaryPosted(h);
     const first = await deliverWebhook(h.bot.port, { body: sameAdvisory });
     expect(await first.json()).toEqual({ status: 'updated', ghsaId: GHSA });
-    await eventually(() => channel.messages.length === 2, 5_000, 'the published notice');
-    expect(channel.messages[1]?.text).toContain('published');
+    const keyed = (key: string) =>
+      channel.messages.filter((m) => m.metadata?.event_payload['key'] === key);
+    await eventually(() => keyed('final-summary').length === 1, 5_000, 'the final summary');
+    const notice = keyed('published')[0]?.text ?? '';
+    expect(notice).toContain('was *published* on GitHub');
+    expect(notice).toContain('Release-notes entry');
+    // Published before vulnbot's checklist was done: the channel is told what was skipped.
+    expect(notice).toMatch(/skipped:.*not accepted.*severity score.*CVE id.*patched version/s);
+    const announce = h.slack.channels.get('C0ANNOUNCE');
+    await eventually(() => announce?.messages.length === 1, 5_000, 'the announcement');
+
     const second = await deliverWebhook(h.bot.port, { body: sameAdvisory });
     expect(await second.json()).toEqual({ status: 'unchanged', ghsaId: GHSA });
-    await settle();
-    expect(channel.messages).toHaveLength(2);
+    await settle(1_500);
+    expect(keyed('published')).toHaveLength(1);
+    expect(keyed('final-summary')).toHaveLength(1);
+    expect(announce?.messages).toHaveLength(1);
+    expect(announce?.messages[0]?.text).toMatch(/Security advisory .*GHSA-hv58-4hqr-7vxj/);
     expect(await h.redis.hget(`${h.namespace}:report:${GHSA}`, 'githubState')).toBe('published');
     expect(await h.redis.zrange(`${h.namespace}:open`, '0', '-1')).toEqual([]);
+    // The summary lost its buttons; the channel stays open `archiveAfter` (7d) for the release.
+    expect(JSON.stringify(channel.messages[0]?.blocks)).not.toContain('vuln_accept');
+    expect(channel.is_archived).toBe(false);
   });
 
   it('acknowledges a published event for an advisory it never tracked', async () => {

@@ -87,11 +87,16 @@ describe('reminders against a second-scale response window', () => {
 
   it('posts nothing more once a triage decision is recorded, and records the response time', async () => {
     h = await startHarness({ policy: SECOND_SCALE });
+    h.github.addAdvisory('pi-hole/land_of_confusion', { ghsa_id: GHSA, summary: 'Test' });
     const channel = await reportNow(h);
     await eventually(() => clockMessages(channel).length === 1, 5_000, 'the first reminder');
 
     await vuln(h, channel, 'USECMGR1', 'triage accept');
-    await eventually(async () => (await timelineTypes(h)).includes('reminders-cancelled'), 5_000, 'the cancel');
+    await eventually(
+      async () => (await timelineTypes(h)).includes('reminders-cancelled'),
+      5_000,
+      'the cancel',
+    );
     expect(await pendingResponseSteps(h)).toEqual([]);
     await settle(7_000);
 

@@ -34,6 +34,8 @@ export class LogCapture {
   readonly lines: string[] = [];
   readonly stream = new Writable({
     write: (chunk: Buffer, _encoding, done) => {
+      // VULNBOT_TEST_LOGS=1 shows the bot's logs while a test is being debugged.
+      if (process.env['VULNBOT_TEST_LOGS']) process.stderr.write(chunk);
       this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       done();
     },

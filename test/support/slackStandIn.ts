@@ -28,6 +28,8 @@ export interface StandInMessage {
   blocks?: unknown[];
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
   ephemeralTo?: string;
+  /** How often `chat.update` changed it. */
+  updates?: number;
 }
 
 export type Fault =
@@ -309,6 +311,18 @@ export class SlackStandIn {
         return method === 'chat.postEphemeral'
           ? { ok: true, message_ts: ts }
           : { ok: true, channel: channel.id, ts, message };
+      }
+      case 'chat.update': {
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        if (channel.is_archived) return { ok: false, error: 'is_archived' };
+        const message = channel.messages.find((m) => m.ts === String(args['ts'] ?? ''));
+        if (!message) return { ok: false, error: 'message_not_found' };
+        if (tooLongBlockText(args['blocks'])) return { ok: false, error: 'invalid_blocks' };
+        message.text = String(args['text'] ?? '');
+        if (args['blocks']) message.blocks = args['blocks'] as unknown[];
+        message.updates = (message.updates ?? 0) + 1;
+        return { ok: true, channel: channel.id, ts: message.ts, text: message.text };
       }
       case 'views.open':
         if (!args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };
