@@ -29,6 +29,8 @@ export interface BotOptions {
   namespace?: string;
   log?: Logger;
   now?: () => Date;
+  /** How long one GitHub request may take (tests shorten it). */
+  githubTimeoutMs?: number;
 }
 
 export interface RunningBot {
@@ -58,7 +60,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 },
   });
   const schedule = new ReminderSchedule(remindersQueue, redis, keys, policy);
-  const github = new AdvisoryGateway(createOctokit(env, { log }));
+  const github = new AdvisoryGateway(
+    createOctokit(env, {
+      log,
+      ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}),
+    }),
+  );
   const channels = new ReportChannels(workerSlackClient(env, log), redis, keys, log);
   const engine = new Engine({
     store,

@@ -65,6 +65,7 @@ export interface HarnessOptions {
   /** A Redis of the test's own (default: the shared one at REDIS_URL). */
   redisUrl?: string;
   now?: BotOptions['now'];
+  githubTimeoutMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -89,6 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     namespace,
     log: createLogger('debug', logs.stream),
     ...(options.now ? { now: options.now } : {}),
+    ...(options.githubTimeoutMs ? { githubTimeoutMs: options.githubTimeoutMs } : {}),
   };
   const redis = new Redis(options.redisUrl ?? REDIS_URL);
   const replicas: RunningBot[] = [];
