@@ -74,3 +74,18 @@ export const help = subcommand({
 export function unknownTopic(topic: string, names: readonly string[]): string {
   return `There is no subcommand "${echoInput(topic)}" to explain.${didYouMean(topic.toLowerCase(), names)}`;
 }
+
+/**
+ * The README's command table, from the same subcommand list and lifecycle table as `/vuln help`
+ * (a test keeps the README equal to it).
+ */
+export function commandTableMarkdown(subcommands: readonly Subcommand[]): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  return [
+    '| command | who | effect |',
+    '|---|---|---|',
+    ...subcommands.map(
+      (entry) => `| \`${cell(entry.usage)}\` | ${cell(whoText(entry))} | ${cell(entry.summary)} |`,
+    ),
+  ].join('\n');
+}

@@ -23,14 +23,37 @@ const duration = durationOf(false);
 const DAY = 86_400_000;
 /** FIRST's ratings, as `/vuln score` stores them, and `default` for an unscored report. */
 const FIX_WINDOW_KEYS = ['critical', 'high', 'medium', 'low', 'none', 'default'] as const;
+type FixWindow = Partial<Record<(typeof FIX_WINDOW_KEYS)[number], number>> & { default: number };
+const fixWindowMap = z.partialRecord(z.enum(FIX_WINDOW_KEYS), duration);
 const fixWindow = z
-  .union([
-    duration.transform((ms) => ({ default: ms })),
-    z
-      .record(z.enum(FIX_WINDOW_KEYS), duration)
-      .transform((byRating) => ({ ...byRating, default: byRating.default ?? 90 * DAY })),
-  ])
-  .default({ default: 90 * DAY });
+  .unknown()
+  .optional()
+  .transform((value, ctx): FixWindow => {
+    if (value === undefined) return { default: 90 * DAY };
+    const parsed =
+      typeof value === 'string' ? duration.safeParse(value) : fixWindowMap.safeParse(value);
+    if (!parsed.success) {
+      if (
+        typeof value !== 'string' &&
+        (typeof value !== 'object' || value === null || Array.isArray(value))
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be a duration like 90d, or a map by rating like { critical: 7d, default: 90d }',
+        });
+        return z.NEVER;
+      }
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
+      return z.NEVER;
+    }
+    const windows = parsed.data;
+    return typeof windows === 'number'
+      ? { default: windows }
+      : { ...windows, default: windows.default ?? 90 * DAY };
+  });
 const repoKey = z
   .string()
   .regex(/^(\*|[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)$/, 'must be "owner/name" or "*"');

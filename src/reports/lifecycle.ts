@@ -248,9 +248,11 @@ export function whoMay(command: CommandName): string {
       ? ''
       : phases.length === 1 && phases[0] === 'accepted'
         ? ' (accepted reports)'
-        : phases.every((p) => p === 'triage' || p === 'accepted') && phases.length === 2
-          ? ' (open reports)'
-          : ` (${phases.join(', ')})`;
+        : phases.length === 1 && phases[0] === 'triage'
+          ? ' (reports in triage)'
+          : phases.every((p) => p === 'triage' || p === 'accepted') && phases.length === 2
+            ? ' (open reports)'
+            : ` (${phases.join(', ')})`;
   return `${parts.join('; ')}${during}`;
 }
 

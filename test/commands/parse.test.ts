@@ -313,7 +313,7 @@ describe('help text', () => {
     for (const name of ['score', 'cwe', 'cve', 'fix', 'publish']) {
       expect(who[name]).toMatch(/^security managers \(/);
     }
-    expect(who.triage).toContain('`triage accept`: security managers (triage)');
+    expect(who.triage).toContain('`triage accept`: security managers (reports in triage)');
     expect(who.triage).toContain(
       '`triage reject`: the need-to-know group; security managers once accepted (open reports)',
     );

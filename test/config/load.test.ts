@@ -29,6 +29,36 @@ describe('policy file', () => {
     expect(policy.repos).toEqual({});
   });
 
+  it('reads the second clock and the archive delay: defaults, one window, or a map by rating', () => {
+    const DAY = 86_400_000;
+    const defaults = parsePolicy(MINIMAL);
+    expect(defaults.fixWindow).toEqual({ default: 90 * DAY });
+    expect(defaults.fixRemindBefore).toEqual([14 * DAY, 3 * DAY]);
+    expect(defaults.archiveAfter).toBe(7 * DAY);
+    expect(parsePolicy(`${MINIMAL}fixWindow: 30d\narchiveAfter: 0s\n`)).toMatchObject({
+      fixWindow: { default: 30 * DAY },
+      archiveAfter: 0,
+    });
+    expect(parsePolicy(`${MINIMAL}fixWindow: { critical: 7d, high: 30d }\n`).fixWindow).toEqual({
+      critical: 7 * DAY,
+      high: 30 * DAY,
+      default: 90 * DAY,
+    });
+    expect(problemsOf(() => parsePolicy(`${MINIMAL}fixWindow: { urgent: 7d }\n`))).toEqual([
+      'fixWindow: Unrecognized key: "urgent"',
+    ]);
+    expect(problemsOf(() => parsePolicy(`${MINIMAL}fixWindow: { high: soon }\n`))).toEqual([
+      'fixWindow.high: "soon" is not a duration like 30s, 15m, 12h or 14d',
+    ]);
+    expect(problemsOf(() => parsePolicy(`${MINIMAL}fixWindow: 12\n`))).toEqual([
+      'fixWindow: must be a duration like 90d, or a map by rating like { critical: 7d, default: 90d }',
+    ]);
+    // Only archiveAfter may be zero.
+    expect(problemsOf(() => parsePolicy(`${MINIMAL}overdueEvery: 0s\n`))).toEqual([
+      'overdueEvery: "0s" is not a duration like 30s, 15m, 12h or 14d',
+    ]);
+  });
+
   it('reads every key of the runtime contract', () => {
     const policy = parsePolicy(`
 responseWindow: 6s
