@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-const slackUserId = z
-  .string()
-  .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id such as U0123ABCD');
+/** A Slack user id as Slack sends it (`U…`, or `W…` on Enterprise Grid). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
+const slackUserId = z.string().regex(SLACK_USER_ID, 'must be a Slack user id such as U0123ABCD');
 const slackChannelId = z
   .string()
   .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C0123ABCD');

@@ -9,8 +9,7 @@ export type GithubState = (typeof GITHUB_STATES)[number];
 /** GHSA ids use a restricted alphabet; anything else is not a GitHub advisory id. */
 export const GHSA_ID = /^GHSA(-[23456789cfghjmpqrvwx]{4}){3}$/;
 
-/** A Slack user id as Slack sends it (`U…`, or `W…` on Enterprise Grid). */
-export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+export { SLACK_USER_ID } from '../config/policy.js';
 
 export const TRIAGE_DECISIONS = ['accept', 'reject', 'needs-info', 'duplicate'] as const;
 export type TriageDecision = (typeof TRIAGE_DECISIONS)[number];
