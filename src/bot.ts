@@ -148,7 +148,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     QUEUES.poll,
     {
       poll: async () => {
-        await reconcile(reconcileDeps);
+        // A reconcile that fails (say, Redis busy) must not cost the poll: it runs again next time.
+        await reconcile(reconcileDeps).catch((error: unknown) =>
+          log.error({ error: (error as Error).message }, 'reconcile failed'),
+        );
         await pollAdvisories({ store, intake, engine, github, redis, keys, policy, log, now });
       },
     },
@@ -176,7 +179,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     server.listen(env.PORT, () => resolve());
   });
   // Recovery first: a Slack outage can hold up the Socket Mode handshake for a long time.
-  await reconcile(reconcileDeps);
+  await reconcile(reconcileDeps, true);
   await slack.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, 'vulnbot started');

@@ -15,10 +15,11 @@ export interface ReconcileDeps {
 
 /**
  * Nothing is dropped: at start and on every poll, jobs that used up their attempts are retried
- * (and logged with their cause), effects a stored decision still owes are done, reports without
- * a channel get one, and each open report's running clock is queued again. All idempotent.
+ * (and logged with their cause) and effects a stored decision still owes are done; at start also
+ * reports without a channel get one and each open report's running clock is queued again (a
+ * report stored just before a crash may lack them). All idempotent.
  */
-export async function reconcile(deps: ReconcileDeps): Promise<void> {
+export async function reconcile(deps: ReconcileDeps, atStart = false): Promise<void> {
   const { store, engine, schedule, log } = deps;
   for (const queue of deps.queues) {
     for (const job of await queue.getFailed()) {
@@ -32,6 +33,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
   for (const ghsaId of await store.reportsWithOutbox()) {
     await engine.drainOutbox(ghsaId);
   }
+  if (!atStart) return;
   for (const ghsaId of await store.openReportIds()) {
     const report = await store.get(ghsaId);
     if (!report) continue;

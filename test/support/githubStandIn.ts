@@ -132,8 +132,16 @@ export type Fault =
       errors?: unknown[];
       headers?: Record<string, string>;
     }
-  /** Answer normally, but only after this long (for client timeouts). */
-  | { delayMs: number };
+  /**
+   * Answer normally, but only after this long (for client timeouts). `applyAnyway`: make the
+   * change even if the client gave up meanwhile (GitHub did it; the answer never arrived).
+   */
+  | {
+      delayMs: number;
+      applyAnyway?: boolean;
+      /** Compute the answer when the request arrives, send it after the delay (a stale read). */
+      snapshotFirst?: boolean;
+    };
 
 export interface Call {
   method: string;
@@ -415,8 +423,13 @@ export class GitHubStandIn {
     const faultIndex = this.faults.findIndex((f) => f.method === method && f.path.test(target));
     const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0]?.fault : undefined;
     if (fault && 'delayMs' in fault) {
+      const held =
+        fault.snapshotFirst && !badJson
+          ? this.route(method, path, url.searchParams, body, `${this.url}${prefix}`)
+          : undefined;
       await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
-      if (res.destroyed) return;
+      if (held) return send(res, held);
+      if (res.destroyed && !fault.applyAnyway) return;
     } else if (fault) {
       return this.answerFault(res, fault);
     }
