@@ -100,9 +100,11 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const effectsWorker = startWorker(
     QUEUES.effects,
     {
-      'open-channel': byGhsa((ghsaId) =>
-        openReportChannel(ghsaId, { store, channels, github, policy, log, now }),
-      ),
+      'open-channel': byGhsa(async (ghsaId) => {
+        await openReportChannel(ghsaId, { store, channels, github, policy, log, now });
+        // The summary is up: a report that arrived overdue gets its deadline message now.
+        await engine.apply(ghsaId, { kind: 'schedule', clock: 'response', catchUp: true });
+      }),
       announce: async (job) => {
         const result = await engine.announce((job.data as { ghsaId: string }).ghsaId);
         // Queued before the publication: wait for GitHub to say it is published, for a while.
@@ -114,7 +116,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         engine.handle(ghsaId, { type: 'archive-due' }, { kind: 'clock' }),
       ),
       'drain-outbox': byGhsa(async (ghsaId) => {
-        if (!(await engine.drainOutbox(ghsaId))) throw new Error('an effect is still failing');
+        if (!(await engine.drainOutbox(ghsaId, { inJob: true })))
+          throw new Error('an effect is still failing');
       }),
       sync: byGhsa((ghsaId) => engine.sync(ghsaId)),
     },

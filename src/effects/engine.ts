@@ -135,10 +135,13 @@ export class Engine {
   }
 
   /**
-   * Does the effects a stored decision still owes, in order; stops at the first failure and
-   * leaves it (and the rest) to a retried `drain-outbox` job.
+   * Does the effects a stored decision still owes, in order; stops at the first failure (a
+   * failed summary/topic refresh does not hold back the notices after it) and leaves it (and
+   * the rest) to a retried `drain-outbox` job. In that job (`inJob`), the failure is thrown as
+   * it is, so the worker can tell a permanent Slack error from a passing one.
    */
-  async drainOutbox(ghsaId: string): Promise<boolean> {
+  async drainOutbox(ghsaId: string, options: { inJob?: boolean } = {}): Promise<boolean> {
+    let failure: unknown;
     for (const { id, effect } of await this.deps.store.outbox(ghsaId)) {
       try {
         await this.apply(ghsaId, effect as Effect);
@@ -147,12 +150,16 @@ export class Engine {
           { ghsaId, effect: (effect as Effect).kind, error: (error as Error).message },
           'effect failed: retrying it in a job',
         );
-        await this.queue('drain-outbox', ghsaId, { delay: 2_000 });
-        return false;
+        failure ??= error;
+        if ((effect as Effect).kind === 'refresh') continue;
+        break;
       }
       await this.deps.store.effectDone(ghsaId, id);
     }
-    return true;
+    if (failure === undefined) return true;
+    if (options.inJob) throw failure;
+    await this.queue('drain-outbox', ghsaId, { delay: 2_000 });
+    return false;
   }
 
   /** What GitHub says now about a tracked advisory, through the lifecycle. */
@@ -254,9 +261,13 @@ export class Engine {
         );
         await channels.setTopic(ghsaId, report.channelId, reportChannelTopic(report, now));
         return;
-      case 'schedule':
-        await schedule.schedule(report, effect.clock, now, effect.catchUp ?? false);
+      case 'schedule': {
+        // A step already due is said at once, which needs the channel and its summary: until
+        // they are there, the open-channel job catches it up instead (see bot.ts).
+        const catchUp = (effect.catchUp ?? false) && (await channels.wasPosted(ghsaId, 'summary'));
+        await schedule.schedule(report, effect.clock, now, catchUp);
         return;
+      }
       case 'cancel': {
         const steps = await schedule.cancel(report, effect.clock);
         if (steps.length > 0) {

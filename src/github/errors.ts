@@ -84,6 +84,8 @@ export function unreadableAnswer(op: Operation, status: number, problems: string
 }
 
 export function isNotFound(error: unknown): boolean {
+  // The gateway's calls throw GitHubError (no `response`): a user account's 404 is one too.
+  if (error instanceof GitHubError) return error.status === 404;
   return responseOf(error)?.status === 404;
 }
 

@@ -465,9 +465,8 @@ function triage(
   if (decision === 'duplicate' && event.original === report.ghsaId) {
     return refuse('A report cannot duplicate itself: give the GHSA id of the original report.');
   }
-  if (report.decision === decision && decision !== 'needs-info') {
-    return refuse(`${report.ghsaId} is already recorded as ${decision}.`);
-  }
+  // The same decision again is reached only after a reopen in GitHub (the role table refuses it
+  // in the phase the decision led to): then it is a new decision, not a repeat.
   if (decision === 'needs-info' && report.respondedAt) {
     return refuse(`${report.ghsaId} already has its response (${report.decision ?? 'decided'}).`);
   }
@@ -644,7 +643,7 @@ function observed(
       } else {
         d.record({ githubState: to }, { type: 'github-state-changed', from, to });
       }
-    } else if (to === 'draft' && from === 'triage' && report.decision !== 'accept') {
+    } else if (to === 'draft' && report.decision !== 'accept') {
       decided(report, 'accept', undefined, d, ctx);
     } else {
       d.record({ githubState: to }, { type: 'github-state-changed', from, to });
