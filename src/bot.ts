@@ -20,8 +20,8 @@ import { createLogger } from './log.js';
 import { Keys } from './reports/keys.js';
 import { ReportStore } from './reports/store.js';
 import { createSlackApp, workerSlackClient } from './slack/app.js';
-import { section } from './slack/blocks.js';
 import { ReportChannels } from './slack/channels.js';
+import { slackRefusedMessage } from './slack/notices.js';
 import { openReportChannel } from './slack/reportChannelFlow.js';
 
 export interface BotOptions {
@@ -88,9 +88,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       report.ghsaId,
       report.channelId,
       `alert-${code}`,
-      section(
-        `:warning: Slack refused vulnbot (\`${code}\`): ${fix}. vulnbot tries again every hour.`,
-      ),
+      slackRefusedMessage(code, fix),
     );
   };
   const workerOptions = { connection: queueConnection, prefix, log, onPermanentError };

@@ -22,8 +22,7 @@ import {
   type SlackMessage,
 } from '../slack/blocks.js';
 import type { ReportChannels } from '../slack/channels.js';
-import { mention, slackDate } from '../slack/escape.js';
-import { announcementMessage, renderNotice } from '../slack/notices.js';
+import { announcementMessage, renderNotice, snoozedMessage } from '../slack/notices.js';
 
 export interface EngineDeps {
   store: ReportStore;
@@ -358,15 +357,11 @@ export class Engine {
       actor: actorId(actor),
     });
     if (report.channelId) {
-      const days = Math.round(byMs / 86_400_000);
-      const by = actor.kind === 'person' ? mention(actor.userId) : 'vulnbot';
       await this.deps.channels.postOnce(
         report.ghsaId,
         report.channelId,
         `snooze-${now.toISOString()}`,
-        section(
-          `${by} snoozed the next reminder by ${days === 1 ? '1 day' : `${days} days`}, to ${slackDate(until)}. The deadline stays ${slackDate(result.deadline ?? report.deadline)}.`,
-        ),
+        snoozedMessage(actor, byMs, until, result.deadline ?? report.deadline),
       );
     }
     return [];

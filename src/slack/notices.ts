@@ -161,3 +161,23 @@ export function announcementMessage(
     `:loudspeaker: Security advisory ${slackLink(report.htmlUrl, ids)} for ${escapeSlackText(report.repo)}: ${escapeSlackText(advisory.summary)}.${severity}${fixed}`,
   );
 }
+
+/** A snooze, for the report's channel. */
+export function snoozedMessage(
+  by: Actor,
+  byMs: number,
+  until: string,
+  deadline: string,
+): SlackMessage {
+  const days = Math.round(byMs / 86_400_000);
+  return section(
+    `${who(by)} snoozed the next reminder by ${days === 1 ? '1 day' : `${days} days`}, to ${slackDate(until)}. The deadline stays ${slackDate(deadline)}.`,
+  );
+}
+
+/** A Slack error retrying will not fix soon (`fix` says what a person must do), said once. */
+export function slackRefusedMessage(code: string, fix: string): SlackMessage {
+  return section(
+    `:warning: Slack refused vulnbot (\`${escapeSlackText(code)}\`): ${fix}. vulnbot tries again every hour.`,
+  );
+}
