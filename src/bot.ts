@@ -2,22 +2,36 @@ import type { AddressInfo } from 'node:net';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Config } from './config/load.js';
+import { dataKeyProblems } from './config/env.js';
+import { ConfigError, type Config } from './config/load.js';
 import { Engine } from './effects/engine.js';
 import { AdvisoryGateway } from './github/advisories.js';
 import { createOctokit } from './github/octokit.js';
 import { createHttpServer } from './http/server.js';
 import { AdvisoryIntake } from './intake/advisoryIntake.js';
 import { DeliveryLog } from './intake/deliveries.js';
+import { IssueWatch } from './intake/issueWatch.js';
 import { pollAdvisories } from './intake/poller.js';
 import { githubWebhookRoute } from './intake/webhookRoute.js';
-import { POLL_SCHEDULER_ID, QUEUES, RETRY_OPTIONS, type ReminderJobData } from './jobs/queues.js';
+import {
+  AUDIT_JOB,
+  ISSUE_ALERT_JOB,
+  KICK_JOB,
+  POLL_SCHEDULER_ID,
+  QUEUES,
+  RETRY_OPTIONS,
+  type IssueAlertJobData,
+  type KickJobData,
+  type ReminderJobData,
+} from './jobs/queues.js';
+import { Membership } from './jobs/membership.js';
 import { reconcile } from './jobs/reconcile.js';
 import { ReminderSchedule } from './jobs/schedule.js';
 import { startWorker } from './jobs/worker.js';
 import { registerListeners } from './listeners/index.js';
 import { createLogger } from './log.js';
 import { Keys } from './reports/keys.js';
+import { DataKeyError, Sealer } from './reports/sealed.js';
 import { ReportStore } from './reports/store.js';
 import { createSlackApp, workerSlackClient } from './slack/app.js';
 import { ReportChannels } from './slack/channels.js';
@@ -44,15 +58,31 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
   const keys = new Keys(options.namespace);
+  // Report text is encrypted at rest: no key, no start (unless plain text is asked for).
+  const keyProblems = dataKeyProblems(env);
+  if (keyProblems.length > 0) throw new ConfigError('the environment', keyProblems);
+  const sealer = Sealer.fromEnv(env);
+  if (!sealer.encrypting) {
+    log.warn(
+      'VULNBOT_ALLOW_PLAINTEXT=1: report text is stored in clear in Redis (anyone with a dump reads embargoed reports); set VULNBOT_DATA_KEY (make one with `openssl rand -base64 32`)',
+    );
+  }
 
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true });
   await redis.connect();
+  const store = new ReportStore(redis, keys, sealer);
+  try {
+    await store.checkDataKey();
+  } catch (error) {
+    redis.disconnect();
+    if (error instanceof DataKeyError) throw new ConfigError('the environment', [error.message]);
+    throw error;
+  }
   // BullMQ needs its own connections that retry forever instead of failing commands.
   const queueConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   const prefix = keys.bull();
   const queueOptions = { connection: queueConnection, prefix, defaultJobOptions: RETRY_OPTIONS };
 
-  const store = new ReportStore(redis, keys);
   const effectsQueue = new Queue(QUEUES.effects, queueOptions);
   const remindersQueue = new Queue(QUEUES.reminders, queueOptions);
   const pollQueue = new Queue(QUEUES.poll, {
@@ -77,7 +107,25 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     log,
     now,
   });
+  const issueWatch = new IssueWatch({
+    slack: workerSlackClient(env, log),
+    redis,
+    keys,
+    policy,
+    queue: effectsQueue,
+    log,
+  });
   const intake = new AdvisoryIntake(store, engine, redis, keys, policy, log);
+  const membership = new Membership({
+    store,
+    channels,
+    redis,
+    keys,
+    policy,
+    effects: effectsQueue,
+    log,
+    now,
+  });
 
   // A permanent Slack error is said once in the report's channel, when it can be.
   const onPermanentError = async (job: Job, code: string, fix: string) => {
@@ -99,7 +147,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     QUEUES.effects,
     {
       'open-channel': byGhsa(async (ghsaId) => {
-        await openReportChannel(ghsaId, { store, channels, github, policy, log, now });
+        await openReportChannel(ghsaId, {
+          store,
+          channels,
+          members: membership,
+          github,
+          policy,
+          log,
+          now,
+        });
         // The summary is up: a report that arrived overdue gets its deadline message now.
         await engine.apply(ghsaId, { kind: 'schedule', clock: 'response', catchUp: true });
       }),
@@ -118,6 +174,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
           throw new Error('an effect is still failing');
       }),
       sync: byGhsa((ghsaId) => engine.sync(ghsaId)),
+      invite: byGhsa((ghsaId) => membership.inviteJob(ghsaId)),
+      [KICK_JOB]: (job) => membership.kickJob(job.data as KickJobData),
+      [ISSUE_ALERT_JOB]: (job) => issueWatch.alert(job.data as IssueAlertJobData),
     },
     workerOptions,
   );
@@ -153,20 +212,28 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         await reconcile(reconcileDeps).catch((error: unknown) =>
           log.error({ error: (error as Error).message }, 'reconcile failed'),
         );
+        // Membership audit: outsiders whose join was missed, policy changes, exposed channels.
+        await membership
+          .audit()
+          .catch((error: unknown) =>
+            log.error({ error: (error as Error).message }, 'membership audit failed'),
+          );
         await pollAdvisories({ store, intake, engine, github, redis, keys, policy, log, now });
       },
+      [AUDIT_JOB]: () => membership.audit(),
     },
     { ...workerOptions, concurrency: 1 },
   );
 
   const slack = createSlackApp(env, log, () => channels.ownUserId());
-  registerListeners(slack.app, { store, engine, github, policy, log, now });
+  registerListeners(slack.app, { store, engine, github, policy, log, now, membership });
   const server = createHttpServer(
     {
       githubWebhook: githubWebhookRoute({
         secret: env.GITHUB_WEBHOOK_SECRET,
         intake,
         deliveries: new DeliveryLog(redis, keys),
+        issues: issueWatch,
         log,
         now,
       }),
@@ -181,6 +248,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   // Recovery first: a Slack outage can hold up the Socket Mode handshake for a long time.
   await reconcile(reconcileDeps, true);
+  // The membership audit at start, in the poll worker (it needs Slack, which may be down).
+  await pollQueue.add(AUDIT_JOB, {});
   await slack.start();
   const port = (server.address() as AddressInfo).port;
   log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, 'vulnbot started');

@@ -5,9 +5,10 @@ import { ConfigError, loadConfig } from './config/load.js';
 /** Composition root: read config, start, stop cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let config;
+  let bot;
   try {
-    config = loadConfig(process.env);
+    // startBot also refuses a data key that cannot read this Redis: a config error too.
+    bot = await startBot(loadConfig(process.env));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -15,7 +16,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const bot = await startBot(config);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,5 +1,5 @@
 import { needToKnowGroup } from '../policy/needToKnow.js';
-import { SLACK_USER_ID } from '../reports/report.js';
+import { grantedAccess, SLACK_USER_ID } from '../reports/report.js';
 import { echoInput, subcommand } from './command.js';
 
 /** A Slack user mention as slash commands send it with escaping on: `<@U123>` or `<@U123|name>`. */
@@ -44,6 +44,6 @@ export const assign = subcommand({
     ctx.lifecycle({
       type: 'assign',
       owner: command.user,
-      group: needToKnowGroup(ctx.deps.policy, ctx.report.repo),
+      group: needToKnowGroup(ctx.deps.policy, ctx.report.repo, grantedAccess(ctx.report)),
     }),
 });

@@ -23,7 +23,8 @@ export type VulnCommand =
   | { kind: 'cwe'; cweIds: string[] }
   | { kind: 'fix'; version: string }
   | { kind: 'close'; reason?: string }
-  | { kind: 'note'; text: string };
+  | { kind: 'note'; text: string }
+  | { kind: 'request-access'; ghsaId: string; reason?: string };
 
 export type SubcommandName = VulnCommand['kind'];
 
@@ -87,7 +88,7 @@ export function subcommand<K extends SubcommandName>(
     name: K;
     run(
       command: Extract<VulnCommand, { kind: K }>,
-      ctx: K extends 'help' | 'list' ? CommandContext : ReportCommandContext,
+      ctx: K extends 'help' | 'list' | 'request-access' ? CommandContext : ReportCommandContext,
     ): Promise<CommandReply>;
   },
 ): Subcommand {

@@ -9,6 +9,7 @@ import { help } from './help.js';
 import { list } from './list.js';
 import { note } from './note.js';
 import { publish } from './publish.js';
+import { requestAccess } from './requestAccess.js';
 import { score } from './score.js';
 import { status } from './status.js';
 import { triage } from './triage.js';
@@ -28,4 +29,5 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   publish,
   close,
   note,
+  requestAccess,
 ];

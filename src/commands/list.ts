@@ -1,4 +1,5 @@
 import { needToKnowGroup } from '../policy/needToKnow.js';
+import { grantedAccess } from '../reports/report.js';
 import { slackDate } from '../slack/escape.js';
 import { noArguments, onlyToCaller, subcommand } from './command.js';
 
@@ -16,7 +17,11 @@ export const list = subcommand({
     const lines: string[] = [];
     for (const ghsaId of await deps.store.openReportIds()) {
       const report = await deps.store.get(ghsaId);
-      if (!report || !needToKnowGroup(deps.policy, report.repo).includes(userId)) continue;
+      if (
+        !report ||
+        !needToKnowGroup(deps.policy, report.repo, grantedAccess(report)).includes(userId)
+      )
+        continue;
       const channel = report.channelId ? ` in <#${report.channelId}>` : '';
       const due = report.fixDeadline
         ? `fix due ${slackDate(report.fixDeadline)}`

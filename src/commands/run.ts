@@ -1,6 +1,7 @@
 import { GitHubError } from '../github/errors.js';
 import { rolesOf } from '../policy/needToKnow.js';
 import { phaseOf, refusal, type CommandEvent, type CommandName } from '../reports/lifecycle.js';
+import { grantedAccess } from '../reports/report.js';
 import type { Actor } from '../reports/notices.js';
 import { escapeSlackText } from '../slack/escape.js';
 import {
@@ -93,7 +94,9 @@ export async function runVulnCommand(
   const ghsaId = await deps.store.reportIdForChannel(caller.channelId);
   const report = ghsaId ? await deps.store.get(ghsaId) : undefined;
   const log = deps.log.child({ command: command.kind, ghsaId, user: caller.userId });
-  const roles = report ? rolesOf(deps.policy, report.repo, caller.userId) : [];
+  const roles = report
+    ? rolesOf(deps.policy, report.repo, caller.userId, grantedAccess(report))
+    : [];
   const ctx: CommandContext = { ...caller, deps, report, roles, subcommands: SUBCOMMANDS };
   try {
     if (!entry.inReportChannel) return await entry.run(command, ctx);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { envSchema, type Env } from './env.js';
+import { dataKeyProblems, envSchema, type Env } from './env.js';
 import { policySchema, type Policy } from './policy.js';
 
 export interface Config {
@@ -28,6 +28,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv): Config {
     throw new ConfigError('the environment', describeIssues(envResult.error));
   }
   const env = envResult.data;
+  const keyProblems = dataKeyProblems(env);
+  if (keyProblems.length > 0) throw new ConfigError('the environment', keyProblems);
   return { env, policy: loadPolicyFile(env.VULNBOT_CONFIG) };
 }
 

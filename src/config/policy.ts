@@ -86,7 +86,22 @@ export const policySchema = z
       .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
       .default('UTC'),
     workingHours: workingHours.optional(),
+    /** Alert a report's channel when its id is posted in a public channel (message.channels). */
+    leakWatch: z.boolean().default(true),
+    /** Report channels are named `<channelPrefix>-<random suffix>`: nothing of the report. */
+    channelPrefix: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9_-]{0,39}$/,
+        'must be 1-40 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+      )
+      .default('vuln'),
     announceChannel: slackChannelId,
+    /**
+     * Public-issue watch (P1): the private channel where an issue that reads like a vulnerability
+     * report is flagged to the security managers; unset, each of them gets a direct message.
+     */
+    securityChannel: slackChannelId.optional(),
     securityManagers: z.array(slackUserId).min(1, 'needs at least one security manager'),
     steeringCommittee: z.array(slackUserId).default([]),
     repos: z

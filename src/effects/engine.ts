@@ -23,6 +23,7 @@ import {
 } from '../slack/blocks.js';
 import type { ReportChannels } from '../slack/channels.js';
 import { announcementMessage, renderNotice, snoozedMessage } from '../slack/notices.js';
+import { slackErrorCode } from '../slack/platformError.js';
 
 export interface EngineDeps {
   store: ReportStore;
@@ -49,6 +50,14 @@ export interface HandleOptions {
   /** Leave the effects to a job instead of doing them now (a webhook answers in ms). */
   drainLater?: boolean;
 }
+
+/** Slack errors of a direct message to someone who cannot get one. */
+const UNREACHABLE = new Set([
+  'user_not_found',
+  'user_disabled',
+  'cannot_dm_bot',
+  'user_not_visible',
+]);
 
 /** Decisions retried after a concurrent change, before giving up. */
 const ATTEMPTS = 5;
@@ -295,6 +304,25 @@ export class Engine {
         return;
       case 'open-channel':
         await this.queue('open-channel', ghsaId);
+        return;
+      case 'invite':
+        // The invite job invites the group (with whoever a manager let in) and retries.
+        if (report.channelId) await this.queue('invite', ghsaId);
+        return;
+      case 'tell':
+        try {
+          await channels.tell(
+            ghsaId,
+            effect.user,
+            effect.key,
+            renderNotice(effect.notice, report, policy, now),
+          );
+        } catch (error) {
+          // Someone Slack cannot message (gone, deactivated): nothing to retry.
+          const code = slackErrorCode(error);
+          if (!code || !UNREACHABLE.has(code)) throw error;
+          this.deps.log.warn({ ghsaId, user: effect.user, error: code }, 'could not tell someone');
+        }
         return;
       case 'reply':
       case 'snooze':

@@ -6,6 +6,7 @@ import { sendJson } from '../http/respond.js';
 import type { AdvisoryIntake, IntakeOutcome } from './advisoryIntake.js';
 import { parseAdvisoryEvent } from './advisoryPayload.js';
 import type { DeliveryLog } from './deliveries.js';
+import type { IssueWatch } from './issueWatch.js';
 
 /** Advisory payloads are a few kB; anything near this is not one. */
 const BODY_LIMIT = 1024 * 1024;
@@ -14,6 +15,8 @@ export interface WebhookRouteDeps {
   secret: string;
   intake: AdvisoryIntake;
   deliveries: DeliveryLog;
+  /** Public-issue watch (`issues` deliveries); without it they are acknowledged and ignored. */
+  issues?: IssueWatch;
   log: Logger;
   now: () => Date;
 }
@@ -35,6 +38,16 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
     const deliveryId = header(req, 'x-github-delivery');
     const signature = header(req, 'x-hub-signature-256');
     const log = deps.log.child({ deliveryId, event });
+    // Unsigned: refused before a byte of the body is read, so nobody can make us buffer it.
+    if (!signature) {
+      log.warn('webhook refused: no signature');
+      res.setHeader('connection', 'close');
+      return sendJson(res, 401, {
+        error:
+          'X-Hub-Signature-256 is missing; set a secret on the GitHub webhook equal to ' +
+          'GITHUB_WEBHOOK_SECRET',
+      });
+    }
 
     let raw: string;
     try {
@@ -45,7 +58,7 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
       }
       throw error;
     }
-    if (!signature || !(await verifies(webhooks, raw, signature))) {
+    if (!(await verifies(webhooks, raw, signature))) {
       log.warn('webhook refused: bad or missing signature');
       return sendJson(res, 401, {
         error:
@@ -59,13 +72,23 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
       });
     }
     if (event === 'ping') return sendJson(res, 200, { status: 'pong' });
-    if (event !== 'repository_advisory') {
-      log.info('webhook ignored: not a repository_advisory event');
-      return sendJson(res, 202, { status: 'ignored', reason: `event ${event} is not handled` });
-    }
     if (await deps.deliveries.seen(deliveryId)) {
       log.info('webhook ignored: delivery already handled');
       return sendJson(res, 200, { status: 'duplicate' });
+    }
+    // GitHub's redeliveries keep their id: the same signed body under a new id is a replay.
+    if (await deps.deliveries.bodySeen(raw)) {
+      log.warn('webhook ignored: body already handled under another delivery id (replay)');
+      return sendJson(res, 200, { status: 'duplicate' });
+    }
+    if (event === 'issues' && deps.issues) {
+      const answer = await deps.issues.delivery(raw, log);
+      if (answer.handled) await deps.deliveries.markHandled(deliveryId, raw);
+      return sendJson(res, answer.status, answer.body);
+    }
+    if (event !== 'repository_advisory') {
+      log.info('webhook ignored: not a repository_advisory event');
+      return sendJson(res, 202, { status: 'ignored', reason: `event ${event} is not handled` });
     }
 
     let body: unknown;
@@ -91,7 +114,7 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
         : action === 'published'
           ? await deps.intake.changed(snapshot, sender)
           : 'ignored';
-    await deps.deliveries.markHandled(deliveryId);
+    await deps.deliveries.markHandled(deliveryId, raw);
     log.info({ ghsaId: facts.ghsaId, action, outcome }, 'webhook handled');
     return sendJson(res, outcome === 'ignored' ? 202 : 200, {
       status: outcome,

@@ -25,6 +25,8 @@ export interface EffectJobs {
   'drain-outbox': { ghsaId: string };
   /** Re-read the advisory from GitHub and act on it. */
   sync: { ghsaId: string };
+  /** Invite whoever of the report's group is not in its channel; fails while some can be retried. */
+  invite: { ghsaId: string };
 }
 export type EffectJobName = keyof EffectJobs;
 
@@ -33,8 +35,41 @@ export interface ReminderJobData {
   step: string;
 }
 
+/**
+ * Public-issue watch: flag one public issue to the security managers (effects queue). Ids and
+ * vulnbot's own signal names only: the issue's title and body are never queued.
+ */
+export const ISSUE_ALERT_JOB = 'issue-alert';
+export interface IssueAlertJobData {
+  /** `owner/name`, as GitHub spells it. */
+  repo: string;
+  number: number;
+  /** Where the repository lives (`https://github.com`, or a GitHub Enterprise Server). */
+  origin: string;
+  score: number;
+  signals: { label: string; where: 'title' | 'body' }[];
+}
+
+/** Membership: remove someone from a report's channel, retried until Slack lets vulnbot. */
+export const KICK_JOB = 'kick';
+export interface KickJobData {
+  ghsaId: string;
+  user: string;
+  /** Who added them, when known (for the alert). */
+  inviter?: string;
+  /** Seen joining, or found by the audit; a former member is one taken out of the policy. */
+  via?: 'join' | 'audit';
+  formerMember?: boolean;
+}
+/** The periodic membership audit (poll queue), also queued at start. */
+export const AUDIT_JOB = 'audit';
+
 export const jobId = {
   effect: (name: EffectJobName, ghsaId: string) => `${name}-${ghsaId}`,
+  /** One alert job per issue (lower case: GitHub names are case-insensitive). */
+  issueAlert: (repo: string, number: number) => `issue-alert-${repo.toLowerCase()}#${number}`,
+  /** One kick job per person and report (Slack user ids hold no `:`). */
+  kick: (ghsaId: string, user: string) => `kick-${ghsaId}-${user}`,
   /** Deterministic, so scheduling twice is a no-op. */
   reminder: (ghsaId: string, step: string) => `remind-${ghsaId}-${step}`,
 };

@@ -4,7 +4,9 @@ import { runVulnCommand } from '../commands/run.js';
 import type { VulnCommand } from '../commands/command.js';
 import { rolesOf } from '../policy/needToKnow.js';
 import { SNOOZE_OPTIONS } from '../policy/reminderPlan.js';
+import { grantedAccess, SLACK_USER_ID } from '../reports/report.js';
 import { REPORT_ACTIONS, scoreModal } from '../slack/blocks.js';
+import { ACCESS_ACTIONS } from '../slack/membershipText.js';
 import { SNOOZE_ACTIONS } from '../slack/reminderBlocks.js';
 import type { CommandDeps as ListenerDeps } from '../commands/command.js';
 
@@ -36,6 +38,8 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     await client.views.open({ trigger_id: body.trigger_id, view: scoreModal(channelId) });
   });
 
+  registerAccessButtons(app, deps);
+
   for (const [length, actionId] of Object.entries(SNOOZE_ACTIONS) as [
     keyof typeof SNOOZE_OPTIONS,
     string,
@@ -58,7 +62,50 @@ export function registerActions(app: App, deps: ListenerDeps): void {
       const outcome = await deps.engine.handle(
         report.ghsaId,
         { type: 'snooze', byMs: SNOOZE_OPTIONS[length] },
-        { kind: 'person', userId, roles: rolesOf(deps.policy, report.repo, userId) },
+        {
+          kind: 'person',
+          userId,
+          roles: rolesOf(deps.policy, report.repo, userId, grantedAccess(report)),
+        },
+      );
+      const answer = outcome.refusal ?? outcome.replies.map((r) => r.text).join('\n');
+      if (answer) await tell(client, channelId, userId, answer);
+    });
+  }
+}
+
+/**
+ * The Approve / Deny buttons of an access request: only a security manager's click counts (the
+ * lifecycle's table); anyone else is told who may, and nothing happens.
+ */
+function registerAccessButtons(app: App, deps: ListenerDeps): void {
+  const buttons = [
+    [ACCESS_ACTIONS.approve, 'approve-access'],
+    [ACCESS_ACTIONS.deny, 'deny-access'],
+  ] as const;
+  for (const [actionId, type] of buttons) {
+    app.action<BlockButtonAction>(actionId, async ({ ack, body, action, client }) => {
+      await ack();
+      const userId = body.user.id;
+      const channelId = body.channel?.id;
+      if (!channelId) return;
+      const ghsaId = await deps.store.reportIdForChannel(channelId);
+      const report = ghsaId ? await deps.store.get(ghsaId) : undefined;
+      const requester = action.value ?? '';
+      if (!report || !SLACK_USER_ID.test(requester)) {
+        await tell(
+          client,
+          channelId,
+          userId,
+          'This request does not belong to a report vulnbot tracks in this channel.',
+        );
+        return;
+      }
+      const roles = rolesOf(deps.policy, report.repo, userId, grantedAccess(report));
+      const outcome = await deps.engine.handle(
+        report.ghsaId,
+        { type, user: requester },
+        { kind: 'person', userId, roles },
       );
       const answer = outcome.refusal ?? outcome.replies.map((r) => r.text).join('\n');
       if (answer) await tell(client, channelId, userId, answer);

@@ -2,13 +2,20 @@ import type { Policy } from '../config/policy.js';
 
 /**
  * P2/P13: who may see a report about `repo` — the security managers, the steering committee and
- * the repository's maintainers (the `"*"` entry when the repository has none of its own).
+ * the repository's maintainers (the `"*"` entry when the repository has none of its own), and
+ * `granted`: the people a security manager let in through an access request (stored with the
+ * report, passed in by the caller).
  */
-export function needToKnowGroup(policy: Policy, repo: string): string[] {
+export function needToKnowGroup(
+  policy: Policy,
+  repo: string,
+  granted: readonly string[] = [],
+): string[] {
   return unique([
     ...policy.securityManagers,
     ...policy.steeringCommittee,
     ...maintainersOf(policy, repo),
+    ...granted,
   ]);
 }
 
@@ -17,13 +24,20 @@ export function maintainersOf(policy: Policy, repo: string): string[] {
   return entry?.maintainers ?? [];
 }
 
-export type Role = 'securityManager' | 'steeringCommittee' | 'maintainer';
+/** `granted`: let into one report's group by a security manager (an access request). */
+export type Role = 'securityManager' | 'steeringCommittee' | 'maintainer' | 'granted';
 
-export function rolesOf(policy: Policy, repo: string, userId: string): Role[] {
+export function rolesOf(
+  policy: Policy,
+  repo: string,
+  userId: string,
+  granted: readonly string[] = [],
+): Role[] {
   const roles: Role[] = [];
   if (policy.securityManagers.includes(userId)) roles.push('securityManager');
   if (policy.steeringCommittee.includes(userId)) roles.push('steeringCommittee');
   if (maintainersOf(policy, repo).includes(userId)) roles.push('maintainer');
+  if (granted.includes(userId)) roles.push('granted');
   return roles;
 }
 

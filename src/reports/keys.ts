@@ -10,6 +10,10 @@ export class Keys {
   delivery(deliveryId: string): string {
     return `${this.namespace}:delivery:${deliveryId}`;
   }
+  /** String: a webhook body (by its SHA-256, never the body itself) that was already handled. */
+  deliveryBody(sha256: string): string {
+    return `${this.namespace}:delivery-body:${sha256}`;
+  }
   /** Hash: message key → Slack ts of each message posted once for a report. */
   posted(ghsaId: string): string {
     return `${this.namespace}:posted:${ghsaId}`;
@@ -38,9 +42,17 @@ export class Keys {
   channel(channelId: string): string {
     return `${this.namespace}:channel:${channelId}`;
   }
+  /** Set: reports whose channel vulnbot archived (the audit alerts if one is unarchived). */
+  archivedChannels(): string {
+    return `${this.namespace}:archived-channels`;
+  }
   /** Sorted set of open reports, scored by deadline (ms). */
   open(): string {
     return `${this.namespace}:open`;
+  }
+  /** String: a value sealed with the data key, so a start with the wrong key is refused. */
+  dataKeyCheck(): string {
+    return `${this.namespace}:data-key-check`;
   }
   /** Prefix BullMQ puts before its own keys. */
   bull(): string {

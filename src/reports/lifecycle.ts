@@ -1,10 +1,13 @@
 import type { Policy } from '../config/policy.js';
 import { fixDeadline } from '../policy/deadline.js';
+import { needToKnowGroup } from '../policy/needToKnow.js';
 import { checkFixVersion } from '../policy/releases.js';
 import type { PlannedReminder } from '../policy/reminderPlan.js';
 import { scoreCvss } from '../scoring/score.js';
 import { actorId, type Actor, type Clock, type Notice, type Role } from './notices.js';
 import {
+  grantedAccess,
+  idList,
   isOpen,
   stopsTheClock,
   type GithubState,
@@ -73,7 +76,12 @@ export type CommandEvent =
   | { type: 'publish'; release: ReleaseInfo | undefined }
   | { type: 'close'; reason?: string }
   | { type: 'note'; text: string }
-  | { type: 'snooze'; byMs: number };
+  | { type: 'snooze'; byMs: number }
+  /** `/vuln request-access`: `user` asks to be let into the report's group. */
+  | { type: 'request-access'; user: string; reason?: string }
+  /** The Approve / Deny buttons of an access request. */
+  | { type: 'approve-access'; user: string }
+  | { type: 'deny-access'; user: string };
 
 export type CommandName = CommandEvent['type'] | 'help' | 'list';
 
@@ -114,7 +122,11 @@ export type Effect =
   | { kind: 'cancel'; clock: Clock }
   | { kind: 'archive'; afterMs: number }
   | { kind: 'snooze'; byMs: number }
-  | { kind: 'open-channel' };
+  | { kind: 'open-channel' }
+  /** Invites whoever of the report's group is not in its channel yet (retried until done). */
+  | { kind: 'invite' }
+  /** A direct message to `user`, once per key. */
+  | { kind: 'tell'; user: string; key: string; notice: Notice };
 
 export interface StoreWrite {
   fields: Partial<Report>;
@@ -175,6 +187,15 @@ export const ACCESS: Record<CommandName, Record<Phase, Access>> = {
   publish: open('managers', 'managers'),
   close: open('group', 'managers'),
   snooze: open('group', 'group'),
+  'request-access': open('anyone', 'anyone'),
+  'approve-access': open('managers', 'managers'),
+  'deny-access': open('managers', 'managers'),
+};
+
+/** Rows that are buttons, not subcommands: how refusals name them. */
+const BUTTONS: Partial<Record<CommandName, string>> = {
+  'approve-access': 'the Approve button of an access request',
+  'deny-access': 'the Deny button of an access request',
 };
 
 const MANAGER: Role = 'securityManager';
@@ -191,10 +212,12 @@ export function refusal(
   ctx: { ghsaId: string; repo: string; managers: readonly string[] },
 ): string | undefined {
   const access = ACCESS[command][phase];
-  const what = `\`/vuln ${commandWords(command)}\``;
+  const button = BUTTONS[command];
+  const what = button ?? `\`/vuln ${commandWords(command)}\``;
+  const run = button ? 'use' : 'run';
   if (access === 'anyone' || actor.kind !== 'person') return undefined;
   if (!inGroup(actor)) {
-    return `Only the need-to-know group of ${ctx.ghsaId} may run ${what}: the security managers, the steering committee and the maintainers of ${ctx.repo}.`;
+    return `Only the need-to-know group of ${ctx.ghsaId} may ${run} ${what}: the security managers, the steering committee and the maintainers of ${ctx.repo}.`;
   }
   const manager = actor.roles.includes(MANAGER);
   // Who may comes first: "accept it first" to someone who could not run it then either only
@@ -212,7 +235,7 @@ export function refusal(
         ? ' once a report is accepted'
         : '';
     const ask = ctx.managers.map((id) => `<@${id}>`).join(', ');
-    return `Only a security manager may run ${what}${when} (P5): ask ${ask}.`;
+    return `Only a security manager may ${run} ${what}${when} (P5): ask ${ask}.`;
   }
   return undefined;
 }
@@ -433,6 +456,10 @@ export function decide(
         .plan();
     case 'snooze':
       return ok({ effects: [{ kind: 'snooze', byMs: event.byMs }] });
+    case 'request-access':
+    case 'approve-access':
+    case 'deny-access':
+      return accessRequest(report, event, d, ctx);
     case 'observed':
       return observed(report, event.advisory, event.release, d, ctx);
     case 'clock':
@@ -451,6 +478,63 @@ export function decide(
 const COMMAND_TYPES = new Set<string>(Object.keys(ACCESS));
 function isCommand(event: LifecycleEvent): event is CommandEvent {
   return COMMAND_TYPES.has(event.type);
+}
+
+/**
+ * Access requests (P2, P12): anyone may ask to be let into a report's group; a security manager
+ * approves (the person is added to the group, stored with the report, and invited) or denies (the
+ * person is told). One pending request per person; a request from someone already in the group,
+ * or already waiting, changes nothing; deciding twice changes nothing more.
+ */
+function accessRequest(
+  report: Report,
+  event: Extract<CommandEvent, { type: 'request-access' | 'approve-access' | 'deny-access' }>,
+  d: Draft,
+  ctx: Context,
+): Decision {
+  const { user } = event;
+  const pending = idList(report.accessPending);
+  const granted = grantedAccess(report);
+  const without = pending.filter((u) => u !== user).join(',');
+  if (event.type === 'request-access') {
+    if (pending.includes(user) || needToKnowGroup(ctx.policy, report.repo, granted).includes(user))
+      return ok();
+    const reason = event.reason ? { reason: event.reason } : {};
+    return d
+      .record(
+        { accessPending: [...pending, user].join(',') },
+        { type: 'access-requested', user, ...reason },
+      )
+      .post(`access-request-${user}-${d.at}`, { type: 'access-requested', user, ...reason })
+      .plan();
+  }
+  if (!pending.includes(user)) {
+    return refuse(
+      granted.includes(user)
+        ? `<@${user}> already has access to ${report.ghsaId}.`
+        : `There is no pending access request from <@${user}> for ${report.ghsaId}.`,
+    );
+  }
+  const approved = event.type === 'approve-access';
+  d.record(
+    approved
+      ? { accessPending: without, accessGranted: [...granted, user].join(',') }
+      : { accessPending: without },
+    { type: approved ? 'access-granted' : 'access-denied', user },
+  ).post(`access-${approved ? 'approved' : 'denied'}-${user}-${d.at}`, {
+    type: 'access-decided',
+    by: d.actor,
+    user,
+    approved,
+  });
+  if (approved) d.effects.push({ kind: 'invite' });
+  d.effects.push({
+    kind: 'tell',
+    user,
+    key: `access-answer-${user}-${d.at}`,
+    notice: { type: 'access-answer', by: d.actor, approved },
+  });
+  return d.plan();
 }
 
 /** Accept → advisory draft; reject and duplicate → closed; needs-info leaves GitHub alone. */

@@ -55,6 +55,12 @@ export type Notice =
   | { type: 'cwe-synced'; cweIds: string[] }
   | { type: 'reminder'; clock: Clock; item: PlannedReminder }
   | { type: 'publish-blocked'; missing: string[] }
+  /** Someone asked for access to the report: an Approve / Deny prompt for the managers. */
+  | { type: 'access-requested'; user: string; reason?: string }
+  /** A security manager's answer to an access request, for the report's channel. */
+  | { type: 'access-decided'; by: Actor; user: string; approved: boolean }
+  /** The same answer, told to the person who asked (a direct message). */
+  | { type: 'access-answer'; by: Actor; approved: boolean }
   /** A refusal or a plain answer to the caller: trusted text vulnbot wrote (mrkdwn). */
   | { type: 'text'; text: string }
   /** A message about untrusted input (it is escaped when worded). */

@@ -79,11 +79,25 @@ export const reportSchema = z.object({
   githubUpdatedAt: z.string().optional(),
   /** The last local change: a poll snapshot older than this is re-read before it is used. */
   changedAt: z.string().optional(),
+  /** Comma-separated Slack user ids whose access request awaits a security manager. */
+  accessPending: z.string().optional(),
+  /** Comma-separated Slack user ids a security manager let in: part of the report's group. */
+  accessGranted: z.string().optional(),
   /** Bumped by every change, for compare-and-set writes. */
   rev: z.coerce.number().int().default(0),
 });
 
 export type Report = z.output<typeof reportSchema>;
+
+/** A comma-separated list of ids as stored (`accessGranted`, …), as a list. */
+export function idList(text: string | undefined): string[] {
+  return (text ?? '').split(',').filter(Boolean);
+}
+
+/** The people a security manager let into the report's group (access requests). */
+export function grantedAccess(report: Pick<Report, 'accessGranted'>): string[] {
+  return idList(report.accessGranted);
+}
 
 /** Only "needs more information" leaves the clock running: it is not yet an answer. */
 export function stopsTheClock(decision: TriageDecision): boolean {

@@ -2,9 +2,68 @@ import type { Redis } from 'ioredis';
 import type { StoreWrite } from './lifecycle.js';
 import { isOpen, reportSchema, type Report } from './report.js';
 import type { Keys } from './keys.js';
+import { DataKeyError, sealedKeyId, type Sealer } from './sealed.js';
 import type { TimelineEntry } from './timeline.js';
 
 type Field = keyof Report;
+
+/**
+ * The report fields kept in clear: ids, states, Slack user and channel ids, timestamps and
+ * deadlines, which the scripts, indexes and operators need. Every other field (the title, the
+ * reporter, the repository and URLs, claimed and scored severity and vectors, CWE ids, the fixed
+ * version, the fork, and any field added later) is sealed with the data key.
+ */
+export const CLEAR_FIELDS: ReadonlySet<string> = new Set<Field>([
+  'ghsaId',
+  'githubState',
+  'cveId',
+  'reportedAt',
+  'firstSeenAt',
+  'deadline',
+  'channelId',
+  'owner',
+  'decision',
+  'respondedAt',
+  'acceptedAt',
+  'fixDeadline',
+  'cveRequestedAt',
+  'duplicateOf',
+  'publishedAt',
+  'closedAt',
+  'githubUpdatedAt',
+  'changedAt',
+  'rev',
+]);
+
+/**
+ * The part of a timeline entry kept in clear beside its sealed copy: what happened, when, and
+ * who (a Slack user id or `vulnbot`; a GitHub login, such as the reporter's, only as `github`).
+ */
+function clearPart(entry: TimelineEntry): Pick<TimelineEntry, 'type' | 'at' | 'actor'> {
+  const actor = entry.actor.startsWith('github:') ? 'github' : entry.actor;
+  return { type: entry.type, at: entry.at, actor };
+}
+
+/** What one timeline entry's sealed copy is bound to, besides the GHSA id: its clear part. */
+function entryField(clear: Pick<TimelineEntry, 'type' | 'at' | 'actor'>): string {
+  return `timeline ${clear.type} ${clear.at} ${clear.actor}`;
+}
+
+function outboxField(id: string): string {
+  return `outbox ${id}`;
+}
+
+/** A timeline entry as stored: the whole entry, or its clear part and a sealed copy of it all. */
+type StoredEntry = TimelineEntry & { sealed?: unknown };
+
+const CHECK_VALUE = 'vulnbot data key check';
+
+/** What `rekey` moved for one report. */
+export interface RekeyCount {
+  fields: number;
+  entries: number;
+  effects: number;
+}
 
 // Creates the report, indexes it and starts its timeline in one step, only if it is new.
 const INGEST = `
@@ -49,14 +108,63 @@ local outbox = cjson.decode(ARGV[7])
 if #outbox > 0 then redis.call('HSET', KEYS[4], unpack(outbox)) end
 return tonumber(rev) + 1`;
 
+// Rekey: sets each field to its new value only if it still holds the value it was read with.
+// ARGV: triples field, old, new. Returns how many were set.
+const REKEY_HASH = `
+local moved = 0
+for i = 1, #ARGV, 3 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+    moved = moved + 1
+  end
+end
+return moved`;
+
+// Rekey: rewrites a timeline stream with the same ids, in one step, only if nothing was added
+// since it was read (same length, same last id). Built under a scratch key and renamed over the
+// original, so a script that fails half-way leaves the original whole.
+// ARGV: expected length, expected last id, then pairs id, entry.
+const REWRITE_STREAM = `
+if redis.call('XLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if #last == 0 or last[1][1] ~= ARGV[2] then return 0 end
+redis.call('DEL', KEYS[2])
+for i = 3, #ARGV, 2 do
+  redis.call('XADD', KEYS[2], ARGV[i], 'entry', ARGV[i + 1])
+end
+redis.call('RENAME', KEYS[2], KEYS[1])
+return 1`;
+
 export type ApplyResult = 'applied' | 'conflict' | 'unknown';
 
-/** Reports and their timelines in Redis. Every write that belongs together is one script. */
+/**
+ * Reports and their timelines in Redis. Every write that belongs together is one script. Report
+ * text is sealed on the way in and opened on the way out (see `sealed.ts`): callers only ever
+ * see plain text, Redis only ever holds sealed text (unless VULNBOT_ALLOW_PLAINTEXT=1).
+ */
 export class ReportStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    private readonly sealer: Sealer,
   ) {}
+
+  private sealField(ghsaId: string, field: string, value: string): string {
+    return CLEAR_FIELDS.has(field) ? value : this.sealer.seal(ghsaId, field, value);
+  }
+
+  private sealEntry(ghsaId: string, entry: TimelineEntry): string {
+    const json = JSON.stringify(entry);
+    if (!this.sealer.encrypting) return json;
+    const clear = clearPart(entry);
+    return JSON.stringify({ ...clear, sealed: this.sealer.seal(ghsaId, entryField(clear), json) });
+  }
+
+  private openEntry(ghsaId: string, json: string): TimelineEntry {
+    const stored = JSON.parse(json) as StoredEntry;
+    if (typeof stored.sealed !== 'string') return stored;
+    return JSON.parse(this.sealer.open(ghsaId, entryField(stored), stored.sealed)) as TimelineEntry;
+  }
 
   /** Stores a new report; returns false (and changes nothing) when it is already known. */
   async ingest(report: Report, entry: TimelineEntry): Promise<boolean> {
@@ -66,11 +174,16 @@ export class ReportStore {
       this.keys.report(report.ghsaId),
       this.keys.open(),
       this.keys.timeline(report.ghsaId),
-      JSON.stringify(Object.entries(report).flat()),
+      JSON.stringify(
+        Object.entries(report).flatMap(([k, v]) => [
+          k,
+          this.sealField(report.ghsaId, k, String(v)),
+        ]),
+      ),
       isOpen(report) ? '1' : '0',
       String(Date.parse(report.deadline)),
       report.ghsaId,
-      JSON.stringify(entry),
+      this.sealEntry(report.ghsaId, entry),
     );
     return created === 1;
   }
@@ -78,7 +191,8 @@ export class ReportStore {
   async get(ghsaId: string): Promise<Report | undefined> {
     const hash = await this.redis.hgetall(this.keys.report(ghsaId));
     if (Object.keys(hash).length === 0) return undefined;
-    return reportSchema.parse(hash);
+    const opened = Object.entries(hash).map(([k, v]) => [k, this.sealer.open(ghsaId, k, v)]);
+    return reportSchema.parse(Object.fromEntries(opened));
   }
 
   /** Sets `field` unless it is already set; the timeline entry is added only when it is set. */
@@ -94,8 +208,8 @@ export class ReportStore {
       this.keys.report(ghsaId),
       this.keys.timeline(ghsaId),
       field,
-      value,
-      entry ? JSON.stringify(entry) : '',
+      this.sealField(ghsaId, field, value),
+      entry ? this.sealEntry(ghsaId, entry) : '',
     );
     if (result === -1) throw new Error(`no report ${ghsaId}`);
     return result === 1;
@@ -111,14 +225,15 @@ export class ReportStore {
     outbox: unknown[],
     at: string,
   ): Promise<ApplyResult> {
+    const { ghsaId } = report;
     const flat = Object.entries(write.fields).flatMap(([k, v]) =>
-      v === undefined ? [] : [k, String(v)],
+      v === undefined ? [] : [k, this.sealField(ghsaId, k, String(v))],
     );
     const nextRev = report.rev + 1;
-    const pending = outbox.flatMap((effect, index) => [
-      outboxId(nextRev, index),
-      JSON.stringify(effect),
-    ]);
+    const pending = outbox.flatMap((effect, index) => {
+      const id = outboxId(nextRev, index);
+      return [id, this.sealer.seal(ghsaId, outboxField(id), JSON.stringify(effect))];
+    });
     const result = await this.redis.eval(
       APPLY,
       4,
@@ -130,7 +245,7 @@ export class ReportStore {
       JSON.stringify(flat),
       report.ghsaId,
       String(Date.parse(report.deadline)),
-      JSON.stringify(write.entries.map((e) => JSON.stringify(e))),
+      JSON.stringify(write.entries.map((e) => this.sealEntry(ghsaId, e))),
       at,
       JSON.stringify(pending),
     );
@@ -142,7 +257,10 @@ export class ReportStore {
     const hash = await this.redis.hgetall(this.keys.outbox(ghsaId));
     return Object.entries(hash)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([id, json]) => ({ id, effect: JSON.parse(json) as unknown }));
+      .map(([id, stored]) => ({
+        id,
+        effect: JSON.parse(this.sealer.open(ghsaId, outboxField(id), stored)) as unknown,
+      }));
   }
 
   async effectDone(ghsaId: string, id: string): Promise<void> {
@@ -177,7 +295,7 @@ export class ReportStore {
   }
 
   async appendTimeline(ghsaId: string, entry: TimelineEntry): Promise<void> {
-    await this.redis.xadd(this.keys.timeline(ghsaId), '*', 'entry', JSON.stringify(entry));
+    await this.redis.xadd(this.keys.timeline(ghsaId), '*', 'entry', this.sealEntry(ghsaId, entry));
   }
 
   /** The timeline, oldest first; `last` keeps only the newest entries. */
@@ -187,13 +305,127 @@ export class ReportStore {
       last === undefined
         ? await this.redis.xrange(key, '-', '+')
         : (await this.redis.xrevrange(key, '+', '-', 'COUNT', String(last))).reverse();
-    return rows.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as TimelineEntry);
+    return rows.map(([, fields]) => this.openEntry(ghsaId, entryOf(fields)));
   }
 
   /** Ids of open reports, soonest deadline first. */
   async openReportIds(): Promise<string[]> {
     return this.redis.zrange(this.keys.open(), '0', '-1');
   }
+
+  /**
+   * At start: refuses a data key that cannot open what this Redis holds (a clear error naming
+   * the variable, instead of failures later), and marks a Redis first used with a key.
+   */
+  async checkDataKey(): Promise<void> {
+    const key = this.keys.dataKeyCheck();
+    const stored = await this.redis.get(key);
+    if (stored === null) {
+      if (this.sealer.encrypting) await this.redis.set(key, this.sealCheck(), 'NX');
+      return;
+    }
+    let opened: string | undefined;
+    try {
+      opened = this.sealer.open('-', 'data-key-check', stored);
+    } catch (error) {
+      if (!(error instanceof DataKeyError)) throw error;
+    }
+    if (opened === CHECK_VALUE) return;
+    const written = `This Redis holds report text encrypted with key id ${sealedKeyId(stored) ?? 'unknown'}`;
+    const change =
+      '(To change keys: the new key in VULNBOT_DATA_KEY, the previous one in VULNBOT_DATA_KEY_OLD, then `vulnbot rekey`.)';
+    if (!this.sealer.keyId) {
+      throw new DataKeyError(
+        `${written}, but VULNBOT_DATA_KEY is not set: set it to the key this Redis was written with.`,
+      );
+    }
+    const current = `VULNBOT_DATA_KEY (key id ${this.sealer.keyId})`;
+    const which = this.sealer.oldKeyId
+      ? `which neither ${current} nor VULNBOT_DATA_KEY_OLD (key id ${this.sealer.oldKeyId}) can decrypt`
+      : `which ${current} cannot decrypt (and VULNBOT_DATA_KEY_OLD is not set)`;
+    throw new DataKeyError(
+      `${written}, ${which}: is it the key this Redis was written with? ${change}`,
+    );
+  }
+
+  /**
+   * Re-encrypts what is stored of one report under the current key: report fields, timeline
+   * entries and pending effects not sealed with it yet (plain ones too). Safe to repeat and to
+   * run beside the bot: each write happens only if the value is still the one read.
+   */
+  async rekey(ghsaId: string): Promise<RekeyCount> {
+    const fields = await this.rekeyHash(this.keys.report(ghsaId), ghsaId, (field) =>
+      CLEAR_FIELDS.has(field) ? undefined : field,
+    );
+    const effects = await this.rekeyHash(this.keys.outbox(ghsaId), ghsaId, outboxField);
+    let entries = -1;
+    for (let attempt = 0; entries < 0; attempt++) {
+      if (attempt === 5) throw new Error(`the timeline of ${ghsaId} keeps changing; run again`);
+      entries = await this.rekeyTimeline(ghsaId);
+    }
+    return { fields, entries, effects };
+  }
+
+  /** After a complete rekey: the check value sealed with the current key. */
+  async markRekeyed(): Promise<void> {
+    await this.redis.set(this.keys.dataKeyCheck(), this.sealCheck());
+  }
+
+  private sealCheck(): string {
+    return this.sealer.seal('-', 'data-key-check', CHECK_VALUE);
+  }
+
+  private async rekeyHash(
+    key: string,
+    ghsaId: string,
+    sealedAs: (field: string) => string | undefined,
+  ): Promise<number> {
+    const hash = await this.redis.hgetall(key);
+    const triples = Object.entries(hash).flatMap(([field, stored]) => {
+      const as = sealedAs(field);
+      if (as === undefined || this.sealer.isCurrent(stored)) return [];
+      return [field, stored, this.sealer.reseal(ghsaId, as, stored)];
+    });
+    if (triples.length === 0) return 0;
+    return Number(await this.redis.eval(REKEY_HASH, 1, key, ...triples));
+  }
+
+  /** How many entries it moved, or -1 when the timeline changed while it worked. */
+  private async rekeyTimeline(ghsaId: string): Promise<number> {
+    const key = this.keys.timeline(ghsaId);
+    const rows = await this.redis.xrange(key, '-', '+');
+    let moved = 0;
+    const pairs = rows.flatMap(([id, fields]) => {
+      const json = entryOf(fields);
+      const stored = JSON.parse(json) as StoredEntry;
+      const sealed = typeof stored.sealed === 'string' ? stored.sealed : undefined;
+      const current = this.sealer.encrypting
+        ? sealed !== undefined && this.sealer.isCurrent(sealed)
+        : sealed === undefined;
+      if (current) return [id, json];
+      moved++;
+      return [id, this.sealEntry(ghsaId, this.openEntry(ghsaId, json))];
+    });
+    if (moved === 0) return 0;
+    const last = rows[rows.length - 1]?.[0] ?? '';
+    const scratch = `${this.keys.namespace}:rekey-scratch:${ghsaId}`;
+    const done = await this.redis.eval(
+      REWRITE_STREAM,
+      2,
+      key,
+      scratch,
+      String(rows.length),
+      last,
+      ...pairs,
+    );
+    return done === 1 ? moved : -1;
+  }
+}
+
+/** The `entry` field of a stream entry's field list. */
+function entryOf(fields: string[]): string {
+  const at = fields.indexOf('entry');
+  return (at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined) ?? '{}';
 }
 
 /** Sortable: revision, then the effect's place in its decision. */

@@ -28,7 +28,18 @@ export type TimelineEvent =
   | { type: 'note'; text: string }
   | { type: 'effect-failed'; effect: string; error: string }
   | { type: 'github-synced'; field: string; value: string }
-  | { type: 'outsider-removed'; user: string };
+  /** Someone outside the group removed from the channel: on joining, or found by the audit. */
+  | { type: 'outsider-removed'; user: string; inviter?: string; via?: 'join' | 'audit' }
+  /** A former member (taken out of the policy) removed by the audit. */
+  | { type: 'member-removed'; user: string }
+  | { type: 'kick-failed'; user: string; error: string }
+  /** People vulnbot could not add to the channel (still missing after inviting). */
+  | { type: 'invite-failed'; users: string[]; error: string }
+  /** The channel stopped being private, was unarchived, or was shared with another workspace. */
+  | { type: 'channel-alert'; problem: 'not-private' | 'unarchived' | 'shared' }
+  | { type: 'access-requested'; user: string; reason?: string }
+  | { type: 'access-granted'; user: string }
+  | { type: 'access-denied'; user: string };
 
 export type TimelineType = TimelineEvent['type'];
 

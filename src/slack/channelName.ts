@@ -1,20 +1,18 @@
-/** Slack channel names: lowercase letters, digits, `-` and `_`, at most 80 characters. */
-const MAX_LENGTH = 80;
+import { randomInt } from 'node:crypto';
+
+/** Lowercase letters and digits without look-alikes (no 0/o, 1/l/i). */
+const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+/** 8 characters of 31: about 40 bits, so nobody can guess a name to take it first. */
+export const CHANNEL_SUFFIX_LENGTH = 8;
 
 /**
- * `vuln-<repo>-ghsa-xxxx-xxxx-xxxx`: the GHSA id keeps it unique, the repository name helps
- * people find it. The repository part is cut first when the name would be too long.
+ * `<prefix>-<random suffix>`, e.g. `vuln-k3x9m2pq`: a report channel's name says nothing of the
+ * repository or the report (it shows in sidebars, search and notifications), and cannot be
+ * guessed ahead of time by someone who would create it first. The prefix is the policy's
+ * `channelPrefix`.
  */
-export function reportChannelName(repo: string, ghsaId: string, attempt = 1): string {
-  const id = ghsaId.toLowerCase();
-  const suffix = attempt > 1 ? `-${attempt}` : '';
-  const repoName = repo.split('/').pop() ?? '';
-  const slug = repoName
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^[-_]+|[-_]+$/g, '');
-  const room = MAX_LENGTH - 'vuln-'.length - id.length - suffix.length - 1;
-  const repoPart = slug.slice(0, Math.max(0, room)).replace(/[-_]+$/, '');
-  return ['vuln', repoPart, id].filter(Boolean).join('-') + suffix;
+export function reportChannelName(prefix: string): string {
+  let suffix = '';
+  for (let i = 0; i < CHANNEL_SUFFIX_LENGTH; i++) suffix += ALPHABET[randomInt(ALPHABET.length)];
+  return `${prefix}-${suffix}`;
 }

@@ -10,8 +10,10 @@ import { slackErrorCode } from './platformError.js';
 
 /** Slack's documented maximum of users per `conversations.invite`. */
 const INVITE_BATCH = 100;
-/** Names tried before giving up: `vuln-…`, `vuln-…-2`, … (someone else may hold a name). */
+/** Random names tried before giving up (someone else may hold a name). */
 const NAME_ATTEMPTS = 5;
+/** Field of the `posted` hash: the channel name chosen for the report, before it is created. */
+const CHANNEL_NAME = 'channel-name';
 /** Tag on messages vulnbot posts once, so a retry can find what an interrupted try posted. */
 const METADATA_EVENT = 'vulnbot_post';
 /** How long a claim to post a message holds if its process dies mid-way. */
@@ -23,10 +25,20 @@ const RECOVERED = 'recovered-channel';
 const ARCHIVED = 'archived-channel';
 // Releases a claim only if it is still ours (it may have expired and been taken).
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+// Replaces the chosen channel name only if it is still the one that was taken.
+const RENAME = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end return 0`;
 
 export interface InviteResult {
   invited: string[];
   failed: { user: string; error: string }[];
+}
+
+/** What the membership audit checks of a channel. */
+export interface ChannelState {
+  isPrivate: boolean;
+  isArchived: boolean;
+  /** Shared with another workspace or organisation (Slack Connect), or about to be. */
+  isShared: boolean;
 }
 
 /**
@@ -44,13 +56,18 @@ export class ReportChannels {
   ) {}
 
   /**
-   * Creates the report's private channel, or finds the one an earlier try created: Slack says
-   * `name_taken`, and the channel of that name that this bot created is ours.
+   * Creates the report's private channel under a random name (`<prefix>-<suffix>`), or finds the
+   * one an earlier try created. The name is chosen once and remembered before the channel is
+   * created, so a retry (after a crash, or by another replica) asks for the same name: Slack says
+   * `name_taken`, and the channel of that name that this bot created (and no other report uses)
+   * is ours. A name someone else holds is replaced by another random one.
    */
-  async create(report: Report): Promise<{ id: string; name: string }> {
+  async create(report: Report, prefix: string): Promise<{ id: string; name: string }> {
     const botUserId = await this.ownUserId();
+    const postedKey = this.keys.posted(report.ghsaId);
     for (let attempt = 1; attempt <= NAME_ATTEMPTS; attempt++) {
-      const name = reportChannelName(report.repo, report.ghsaId, attempt);
+      await this.redis.hsetnx(postedKey, CHANNEL_NAME, reportChannelName(prefix));
+      const name = (await this.redis.hget(postedKey, CHANNEL_NAME)) ?? reportChannelName(prefix);
       try {
         const created = await this.slack.conversations.create({ name, is_private: true });
         const id = created.channel?.id;
@@ -59,12 +76,14 @@ export class ReportChannels {
       } catch (error) {
         if (slackErrorCode(error) !== 'name_taken') throw error;
         const mine = await this.findOwnPrivateChannel(name, botUserId);
-        if (mine) {
+        const owner = mine ? await this.redis.get(this.keys.channel(mine)) : null;
+        if (mine && (owner === null || owner === report.ghsaId)) {
           // An earlier try made it and may have posted in it: look before posting again.
-          await this.redis.hset(this.keys.posted(report.ghsaId), RECOVERED, '1');
+          await this.redis.hset(postedKey, RECOVERED, '1');
           return { id: mine, name };
         }
         this.log.warn({ ghsaId: report.ghsaId, attempt }, 'channel name held by someone else');
+        await this.redis.eval(RENAME, 1, postedKey, CHANNEL_NAME, name, reportChannelName(prefix));
       }
     }
     throw new Error(`no free channel name for ${report.ghsaId} after ${NAME_ATTEMPTS} tries`);
@@ -105,6 +124,62 @@ export class ReportChannels {
       }
     }
     return result;
+  }
+
+  /** Removes `user` from the channel; false when they were not in it (someone was quicker). */
+  async kick(channelId: string, user: string): Promise<boolean> {
+    try {
+      await this.slack.conversations.kick({ channel: channelId, user });
+      return true;
+    } catch (error) {
+      if (slackErrorCode(error) === 'not_in_channel') return false;
+      throw error;
+    }
+  }
+
+  /** Whether the channel is still private, archived, or shared outside the workspace. */
+  async state(channelId: string): Promise<ChannelState> {
+    const { channel } = await this.slack.conversations.info({ channel: channelId });
+    if (!channel) throw new Error('conversations.info answered without a channel');
+    return {
+      isPrivate: channel.is_private === true,
+      isArchived: channel.is_archived === true,
+      isShared:
+        channel.is_ext_shared === true ||
+        channel.is_shared === true ||
+        channel.is_org_shared === true ||
+        channel.is_pending_ext_shared === true,
+    };
+  }
+
+  /**
+   * A direct message to `user` (`conversations.open`, then `chat.postMessage`), once per
+   * (report, key) even with several processes; a try that dies between sending and remembering
+   * may send it twice (a direct message's history is not searched).
+   */
+  async tell(ghsaId: string, user: string, key: string, message: SlackMessage): Promise<boolean> {
+    const postedKey = this.keys.posted(ghsaId);
+    const field = `dm-${key}`;
+    if ((await this.redis.hexists(postedKey, field)) === 1) return false;
+    const claim = this.keys.claim(ghsaId, field);
+    const token = randomUUID();
+    if ((await this.redis.set(claim, token, 'PX', CLAIM_LEASE_MS, 'NX')) !== 'OK') return false;
+    try {
+      if ((await this.redis.hexists(postedKey, field)) === 1) return false;
+      const opened = await this.slack.conversations.open({ users: user });
+      const channel = opened.channel?.id;
+      if (!channel) throw new Error('conversations.open answered without a channel id');
+      const posted = await this.slack.chat.postMessage({
+        channel,
+        ...message,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      await this.redis.hset(postedKey, field, posted.ts ?? 'sent');
+      return true;
+    } finally {
+      await this.redis.eval(RELEASE, 1, claim, token);
+    }
   }
 
   /** Sets the topic unless it is already `topic` (each change shows in the channel). */
@@ -206,6 +281,8 @@ export class ReportChannels {
       archived = false;
     }
     await this.redis.hset(this.keys.posted(ghsaId), ARCHIVED, '1');
+    // The audit checks that archived report channels stay archived.
+    await this.redis.sadd(this.keys.archivedChannels(), ghsaId);
     return archived;
   }
 
@@ -236,7 +313,8 @@ export class ReportChannels {
     return message?.ts;
   }
 
-  private async members(channelId: string): Promise<string[]> {
+  /** Everyone in the channel, the bot included. */
+  async members(channelId: string): Promise<string[]> {
     const members: string[] = [];
     let cursor: string | undefined;
     do {

@@ -4,6 +4,7 @@ import type { Actor, Notice } from '../reports/notices.js';
 import type { Report } from '../reports/report.js';
 import { finalSummaryText, section, type SlackMessage } from './blocks.js';
 import { escapeSlackText, mention, slackDate, slackLink } from './escape.js';
+import { accessAnswerText, accessDecidedText, accessRequestMessage } from './membershipText.js';
 import { reminderMessage } from './reminderBlocks.js';
 
 /** Who did it, as people read it. */
@@ -38,6 +39,13 @@ export function renderNotice(
   if (notice.type === 'reminder')
     return reminderMessage(report, notice.item, notice.clock, policy, now);
   if (notice.type === 'final-summary') return finalSummaryText(report, now);
+  if (notice.type === 'access-requested')
+    return accessRequestMessage({
+      ghsaId: report.ghsaId,
+      user: notice.user,
+      reason: notice.reason,
+      managers: policy.securityManagers,
+    });
   return section(noticeText(notice, report, policy));
 }
 
@@ -130,8 +138,13 @@ function noticeText(notice: Notice, report: Report, policy: Policy): string {
       return notice.text;
     case 'invalid':
       return escapeSlackText(notice.error);
+    case 'access-decided':
+      return accessDecidedText(notice);
+    case 'access-answer':
+      return accessAnswerText({ ...notice, ghsaId: id, channelId: report.channelId });
     case 'reminder':
     case 'final-summary':
+    case 'access-requested':
       return '';
   }
 }
@@ -179,5 +192,55 @@ export function snoozedMessage(
 export function slackRefusedMessage(code: string, fix: string): SlackMessage {
   return section(
     `:warning: Slack refused vulnbot (\`${escapeSlackText(code)}\`): ${fix}. vulnbot tries again every hour.`,
+  );
+}
+
+/**
+ * Leak watch: an embargoed report's id was seen in a public channel. For the report's own
+ * channel; it links to the message and names the channel, and repeats nothing of what it says.
+ */
+export function leakAlertText(leak: {
+  ids: string[];
+  managers: string[];
+  channelId: string;
+  channelName: string | undefined;
+  user: string | undefined;
+  permalink: string | undefined;
+}): string {
+  const where = leak.channelName
+    ? `<#${leak.channelId}|${escapeSlackText(leak.channelName)}>`
+    : `<#${leak.channelId}>`;
+  const by = leak.user ? ` by ${mention(leak.user)}` : '';
+  const link = leak.permalink
+    ? slackLink(leak.permalink, 'see the message')
+    : 'Slack gave no link to the message';
+  return `:rotating_light: ${leak.managers.map(mention).join(' ')} ${leak.ids.join(' / ')} was mentioned in the public channel ${where}${by} (${link}), while the report is under embargo. vulnbot repeats nothing of that message here. Consider asking for it to be deleted, and whether the embargo still holds.`;
+}
+
+/**
+ * Public-issue watch (P1): a public issue reads like a vulnerability report. For the security
+ * managers only (the security channel, or a direct message). Nothing of the issue's text is in it
+ * (vulnbot never stores or queues it): its link, what the heuristic matched, and the private route.
+ */
+export function issueAlertMessage(alert: {
+  repo: string;
+  number: number;
+  issueUrl: string;
+  /** The repository's private vulnerability reporting form (`…/security/advisories/new`). */
+  reportUrl: string;
+  score: number;
+  signals: { label: string; where: 'title' | 'body' }[];
+  /** Who to mention (in the security channel); nobody in a direct message. */
+  mentions: string[];
+}): SlackMessage {
+  const ref = `${alert.repo}#${alert.number}`;
+  const matched = alert.signals.map((s) => `${escapeSlackText(s.label)} (${s.where})`).join(', ');
+  const who = alert.mentions.length > 0 ? `${alert.mentions.map(mention).join(' ')} ` : '';
+  return section(
+    `:rotating_light: ${who}A *public* issue may disclose a vulnerability: ${slackLink(alert.issueUrl, ref)}. ` +
+      `It scored ${alert.score} on vulnbot's heuristic: ${matched}.\n` +
+      `If it does, ask the reporter to use the private route instead: ${slackLink(alert.reportUrl, 'report a vulnerability privately')} ` +
+      `(the repository's private vulnerability reporting must be enabled), and consider hiding the issue's details. ` +
+      `vulnbot has not commented on the issue and will not alert about it again.`,
   );
 }

@@ -2,15 +2,23 @@ import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
 import type { AdvisoryGateway } from '../github/advisories.js';
 import { checkLatestRelease } from '../github/latestReleaseCheck.js';
-import { needToKnowGroup } from '../policy/needToKnow.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
 import { reportChannelTopic, reportSummaryMessage } from './blocks.js';
-import type { ReportChannels } from './channels.js';
+import type { InviteResult, ReportChannels } from './channels.js';
 import { escapeSlackText } from './escape.js';
+
+/** Who invites the report's group (the membership audit, which also alerts and retries). */
+export interface GroupInviter {
+  /** Invites whoever of the group is not in the channel yet; records who was invited. */
+  invite(report: Report, channelId: string): Promise<InviteResult>;
+  /** After the summary: checks the members, alerts about anyone missing, retries in a job. */
+  followUp(report: Report, channelId: string, result: InviteResult): Promise<void>;
+}
 
 export interface ChannelFlowDeps {
   store: ReportStore;
+  members: GroupInviter;
   channels: ReportChannels;
   github: AdvisoryGateway;
   policy: Policy;
@@ -32,7 +40,7 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
   }
   let channelId = report.channelId;
   if (!channelId) {
-    const channel = await channels.create(report);
+    const channel = await channels.create(report, policy.channelPrefix);
     await store.setOnce(ghsaId, 'channelId', channel.id, {
       type: 'channel-opened',
       channelId: channel.id,
@@ -46,19 +54,7 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
   }
   await store.linkChannel(channelId, ghsaId);
 
-  const group = needToKnowGroup(policy, report.repo);
-  const invites = await channels.invite(channelId, group);
-  if (invites.invited.length > 0) {
-    await store.appendTimeline(ghsaId, {
-      type: 'members-invited',
-      users: invites.invited,
-      at: deps.now().toISOString(),
-      actor: 'vulnbot',
-    });
-  }
-  for (const failure of invites.failed) {
-    log.error({ ghsaId, user: failure.user, error: failure.error }, 'could not invite a member');
-  }
+  const invites = await deps.members.invite(report, channelId);
 
   await channels.setTopic(ghsaId, channelId, reportChannelTopic(report, deps.now()));
   const summary = await channels.postOnce(
@@ -82,6 +78,8 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
       blocks: [{ type: 'section', text: { type: 'mrkdwn', text: release } }],
     });
   }
+  // After the summary, so that it stays the channel's first message.
+  await deps.members.followUp(report, channelId, invites);
 }
 
 /**

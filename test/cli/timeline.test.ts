@@ -1,16 +1,21 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { printTimeline } from '../../src/cli/timeline.js';
 import { parsePolicy } from '../../src/config/load.js';
 import { Keys } from '../../src/reports/keys.js';
 import { newReport } from '../../src/reports/report.js';
+import { Sealer } from '../../src/reports/sealed.js';
 import { ReportStore } from '../../src/reports/store.js';
 import { REDIS_URL } from '../support/harness.js';
 
 describe('vulnbot timeline <GHSA>', () => {
   const redis = new Redis(REDIS_URL);
   const namespace = `vulnbot-test-${randomUUID().slice(0, 8)}`;
-  const store = new ReportStore(redis, new Keys(namespace));
+  const store = new ReportStore(
+    redis,
+    new Keys(namespace),
+    new Sealer({ current: randomBytes(32) }),
+  );
   afterAll(async () => {
     const keys = await redis.keys(`${namespace}:*`);
     if (keys.length > 0) await redis.unlink(...keys);
@@ -93,9 +98,17 @@ describe('vulnbot timeline <GHSA>', () => {
     expect(out).toHaveLength(stored.length);
     for (const line of out) expect(line).not.toContain('\n');
     expect(out.map((line) => JSON.parse(line) as unknown)).toEqual(stored);
-    // Byte for byte what the timeline stream holds.
+    // The stream holds each entry sealed, beside its clear type and time (the reporter's
+    // login only as `github`).
     const rows = await redis.xrange(new Keys(namespace).timeline(report.ghsaId), '-', '+');
-    expect(out).toEqual(rows.map(([, fields]) => fields[1]));
+    const clear = rows.map(
+      ([, fields]) => JSON.parse(fields[1] ?? '{}') as Record<string, unknown>,
+    );
+    expect(clear.map(({ type, at, actor }) => ({ type, at, actor }))).toEqual([
+      { type: 'reported', at: report.reportedAt, actor: 'github' },
+      { type: 'assigned', at: '2026-11-03T09:00:00.000Z', actor: 'U01' },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain('alice');
     expect(out.map((line) => JSON.parse(line) as unknown)).toEqual([
       {
         type: 'reported',

@@ -12,7 +12,6 @@ import type { StandInChannel } from '../support/slackStandIn.js';
 
 export const GHSA = 'GHSA-hv58-4hqr-7vxj';
 export const REPO = 'pi-hole/land_of_confusion';
-export const CHANNEL = 'vuln-land_of_confusion-ghsa-hv58-4hqr-7vxj';
 
 export function commandPolicy(pollEvery = '1h'): string {
   return `
@@ -69,7 +68,7 @@ export async function reportWithChannel(
   });
   const channel = await eventually(
     () => {
-      const c = h.slack.channelNamed(CHANNEL);
+      const c = h.slack.channelOfReport(GHSA);
       return c && c.messages.length >= 2 ? c : undefined;
     },
     5_000,
@@ -113,6 +112,8 @@ export function advisoryPatches(h: Harness): Record<string, unknown>[] {
     .map((c) => c.body as Record<string, unknown>);
 }
 
+/** The stored report as its hash fields, opened with the bot's data key (Redis holds them sealed). */
 export async function storedReport(h: Harness): Promise<Record<string, string>> {
-  return h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
+  const report = await h.store.get(GHSA);
+  return Object.fromEntries(Object.entries(report ?? {}).map(([k, v]) => [k, String(v)]));
 }

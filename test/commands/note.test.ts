@@ -9,8 +9,7 @@ afterEach(async () => {
 });
 
 async function timeline(): Promise<Record<string, unknown>[]> {
-  const rows = await r.h.redis.xrange(`${r.h.namespace}:timeline:${GHSA}`, '-', '+');
-  return rows.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as Record<string, unknown>);
+  return (await r.h.store.timeline(GHSA)) as unknown as Record<string, unknown>[];
 }
 
 describe('/vuln note (4i)', () => {

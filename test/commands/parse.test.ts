@@ -291,6 +291,7 @@ describe('help text', () => {
       'publish',
       'close',
       'note',
+      'request-access',
     ]);
   });
 

@@ -118,10 +118,11 @@ describe('environment', () => {
   writeFileSync(policyPath, MINIMAL);
   const valid = {
     SLACK_BOT_TOKEN: 'xoxb-1',
-    SLACK_SIGNING_SECRET: 's',
+    SLACK_SIGNING_SECRET: 's'.repeat(32),
     GITHUB_TOKEN: 'g',
-    GITHUB_WEBHOOK_SECRET: 'w',
+    GITHUB_WEBHOOK_SECRET: 'w'.repeat(32),
     VULNBOT_CONFIG: policyPath,
+    VULNBOT_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 
   it('applies the contract defaults', () => {

@@ -1,6 +1,5 @@
 import { eventually, settle, startHarness } from '../support/harness.js';
 import {
-  CHANNEL,
   commandPolicy,
   GHSA,
   REPO,
@@ -84,16 +83,16 @@ describe("GitHub poller and the reporter's own vector", () => {
       });
       const channel = await eventually(
         () => {
-          const c = h.slack.channelNamed(CHANNEL);
+          const c = h.slack.channelOfReport(GHSA);
           return c && c.messages.length > 0 ? c : undefined;
         },
         4_000,
         'the channel',
       );
       await settle(2_500);
-      const stored = await h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
-      expect(stored['claimedCvssVector']).toBe('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H');
-      expect(stored['severity']).toBeUndefined();
+      const stored = await h.store.get(GHSA);
+      expect(stored?.claimedCvssVector).toBe('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H');
+      expect(stored?.severity).toBeUndefined();
       expect(channel.messages.some((m) => m.text.includes('severity'))).toBe(false);
     } finally {
       await h.close();
@@ -108,7 +107,7 @@ describe('GitHub poller and missed deliveries', () => {
       h.github.addAdvisory(REPO, { ghsa_id: GHSA });
       const channel = await eventually(
         () => {
-          const c = h.slack.channelNamed(CHANNEL);
+          const c = h.slack.channelOfReport(GHSA);
           return c && c.messages.length > 0 ? c : undefined;
         },
         4_000,

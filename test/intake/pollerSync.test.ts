@@ -264,6 +264,6 @@ repos:
       'the channel of the report whose delivery never came',
     );
     expect(h.slack.channels.get(summary.channel)?.is_private).toBe(true);
-    expect(await h.redis.hget(`${h.namespace}:report:${missed}`, 'repo')).toBe('pi-hole/FTL');
+    expect((await h.store.get(missed))?.repo).toBe('pi-hole/FTL');
   });
 });

@@ -10,7 +10,8 @@ import {
 const reported = fixture('github/repository_advisory.reported.payload.json');
 const published = fixture('github/repository_advisory.published.payload.json');
 const GHSA = 'GHSA-hv58-4hqr-7vxj';
-const CHANNEL = 'vuln-land_of_confusion-ghsa-hv58-4hqr-7vxj';
+/** Report channels are `vuln-` and a random suffix (policy `channelPrefix`, default `vuln`). */
+const CHANNEL_NAME = /^vuln-[a-z0-9]{8}$/;
 const NEED_TO_KNOW = ['USECMGR1', 'USECMGR2', 'USTEER1', 'UMAINT1', 'UMAINT2'];
 
 function withAdvisory(body: string, change: (payload: Record<string, any>) => void): string {
@@ -31,10 +32,15 @@ function reportMessages<T extends { metadata?: { event_payload: Record<string, u
   );
 }
 
-async function summaryPosted(h: Harness, channelName = CHANNEL) {
+/** The name an earlier try chose for the report's channel (remembered before creating it). */
+async function chosenChannelName(h: Harness, name: string): Promise<void> {
+  await h.redis.hset(`${h.namespace}:posted:${GHSA}`, 'channel-name', name);
+}
+
+async function summaryPosted(h: Harness) {
   return eventually(
     () => {
-      const channel = h.slack.channelNamed(channelName);
+      const channel = h.slack.channelOfReport(GHSA);
       return channel && channel.messages.length > 0 ? channel : undefined;
     },
     8_000,
@@ -73,7 +79,10 @@ describe('POST /github/webhook', () => {
     await settle();
     const creates = h.slack.callsTo('conversations.create');
     expect(creates).toHaveLength(1);
-    expect(creates[0]?.args).toMatchObject({ name: CHANNEL, is_private: 'true' });
+    expect(creates[0]?.args).toMatchObject({
+      name: expect.stringMatching(CHANNEL_NAME),
+      is_private: 'true',
+    });
     expect(channel.is_private).toBe(true);
     expect([...channel.members].sort()).toEqual([...NEED_TO_KNOW, h.slack.botUserId].sort());
     const invited = h.slack
@@ -99,7 +108,7 @@ describe('POST /github/webhook', () => {
     // created_at is null in real deliveries: the clock starts at updated_at.
     expect(channel.topic).toContain('2025-04-29 17:22 UTC');
 
-    const stored = await h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
+    const stored = await h.store.get(GHSA);
     expect(stored).toMatchObject({
       ghsaId: GHSA,
       repo: 'pi-hole/land_of_confusion',
@@ -138,9 +147,9 @@ describe('POST /github/webhook', () => {
     });
     expect(redelivery.status).toBe(200);
     expect(await redelivery.json()).toEqual({ status: 'duplicate' });
-    // A separate delivery with the same content (e.g. after the dedupe window) is also harmless.
+    // The same body under another delivery id is a replay: recognised, and nothing is done.
     const again = await deliverWebhook(h.bot.port, { body: reported, deliveryId: 'delivery-2' });
-    expect(await again.json()).toEqual({ status: 'known', ghsaId: GHSA });
+    expect(await again.json()).toEqual({ status: 'duplicate' });
     await settle(800);
 
     const writes = h.slack.calls
@@ -180,12 +189,13 @@ describe('POST /github/webhook', () => {
   });
 
   it('acknowledges and ignores events it does not handle', async () => {
-    const issues = await deliverWebhook(h.bot.port, {
-      event: 'issues',
-      body: '{"action":"opened"}',
+    // (`issues` deliveries are handled now: test/intake/issueWatch.test.ts.)
+    const discussion = await deliverWebhook(h.bot.port, {
+      event: 'discussion',
+      body: '{"action":"created"}',
     });
-    expect(issues.status).toBe(202);
-    expect(await issues.json()).toMatchObject({ status: 'ignored' });
+    expect(discussion.status).toBe(202);
+    expect(await discussion.json()).toMatchObject({ status: 'ignored' });
     const ping = await deliverWebhook(h.bot.port, {
       event: 'ping',
       body: '{"zen":"Keep it logically awesome."}',
@@ -224,26 +234,27 @@ describe('POST /github/webhook', () => {
         p['repository'].full_name = 'pi-hole/web';
       }),
     });
-    const channel = await summaryPosted(h, 'vuln-web-ghsa-hv58-4hqr-7vxj');
+    const channel = await summaryPosted(h);
     expect([...channel.members].sort()).toEqual(
       ['USECMGR1', 'USECMGR2', 'USTEER1', 'UDEFAULT1', h.slack.botUserId].sort(),
     );
   });
 
-  it('never uses a channel whose name someone else holds (name_taken)', async () => {
-    const squatter = h.slack.addForeignChannel(CHANNEL, false);
+  it('never uses a channel whose name someone else holds (name_taken): another random name', async () => {
+    const squatter = h.slack.addForeignChannel('vuln-squatted', false);
+    await chosenChannelName(h, 'vuln-squatted');
     await deliverWebhook(h.bot.port, { body: reported });
-    const channel = await summaryPosted(h, `${CHANNEL}-2`);
+    const channel = await summaryPosted(h);
     expect(channel.is_private).toBe(true);
     expect(squatter.messages).toEqual([]);
-    expect(h.slack.callsTo('conversations.create').map((c) => c.args['name'])).toEqual([
-      CHANNEL,
-      `${CHANNEL}-2`,
-    ]);
+    const names = h.slack.callsTo('conversations.create').map((c) => c.args['name']);
+    expect(names).toEqual(['vuln-squatted', channel.name]);
+    expect(channel.name).toMatch(CHANNEL_NAME);
   });
 
   it('finishes the work of a try that died after creating the channel and posting', async () => {
-    const leftover = h.slack.addBotChannel(CHANNEL);
+    const leftover = h.slack.addBotChannel('vuln-leftover');
+    await chosenChannelName(h, 'vuln-leftover');
     leftover.messages.push({
       ts: '1700000000.000001',
       user: h.slack.botUserId,
@@ -376,7 +387,7 @@ describe('POST /github/webhook', () => {
     await eventually(() => announce?.messages.length === 1, 5_000, 'the announcement');
 
     const second = await deliverWebhook(h.bot.port, { body: sameAdvisory });
-    expect(await second.json()).toEqual({ status: 'unchanged', ghsaId: GHSA });
+    expect(await second.json()).toEqual({ status: 'duplicate' }); // the same body: a replay
     await settle(1_500);
     expect(keyed('published')).toHaveLength(1);
     expect(keyed('final-summary')).toHaveLength(1);

@@ -12,7 +12,6 @@ import {
   type Harness,
 } from '../support/harness.js';
 import {
-  CHANNEL,
   GHSA,
   commandPolicy,
   reportWithChannel,
@@ -69,12 +68,12 @@ describe('nothing is lost (4h)', () => {
       expect(job.attemptsMade).toBe(1);
       const failedAt = Date.now();
       await settle(1_000);
-      expect(h.slack.channelNamed(CHANNEL)).toBeUndefined();
+      expect(h.slack.channelOfReport(GHSA)).toBeUndefined();
 
       await h.restart();
       const channel = await eventually(
         () => {
-          const c = h?.slack.channelNamed(CHANNEL);
+          const c = h?.slack.channelOfReport(GHSA);
           return c && c.messages.length > 0 ? c : undefined;
         },
         6_000,

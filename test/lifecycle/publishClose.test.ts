@@ -13,7 +13,6 @@ import {
 import type { StandInChannel, StandInMessage } from '../support/slackStandIn.js';
 import {
   advisoryPatches,
-  CHANNEL,
   commandPolicy,
   GHSA,
   REPO,
@@ -69,7 +68,7 @@ async function reportChannel(options: HarnessOptions): Promise<Setup> {
   });
   const channel = await eventually(
     () => {
-      const c = h.slack.channelNamed(CHANNEL);
+      const c = h.slack.channelOfReport(GHSA);
       return c && c.messages.length >= 2 ? c : undefined;
     },
     5_000,

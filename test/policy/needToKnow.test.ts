@@ -33,4 +33,16 @@ describe('need-to-know group (P2, P13)', () => {
     expect(rolesOf(policy, 'acme/widget', 'UDEF')).toEqual([]);
     expect(rolesOf(policy, 'acme/widget', 'UOUTSIDER')).toEqual([]);
   });
+
+  it('includes the people a security manager let in (access requests), passed in by the caller', () => {
+    expect(needToKnowGroup(policy, 'acme/widget', ['UGUEST', 'UMW1'])).toEqual([
+      'USM1',
+      'USM2',
+      'USC1',
+      'UMW1',
+      'UGUEST',
+    ]);
+    expect(rolesOf(policy, 'acme/widget', 'UGUEST', ['UGUEST'])).toEqual(['granted']);
+    expect(rolesOf(policy, 'acme/widget', 'UGUEST')).toEqual([]);
+  });
 });

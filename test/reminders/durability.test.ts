@@ -7,7 +7,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/harness.js';
-import { CHANNEL, clockMessages, reportNow, reported, SECOND_SCALE } from './support.js';
+import { clockMessages, GHSA, reportNow, reported, SECOND_SCALE } from './support.js';
 
 const POLICY = `
 responseWindow: 8s
@@ -71,7 +71,7 @@ describe('reminders survive a Redis restart (AOF)', () => {
       await deliverWebhook(h.bot.port, { body });
       const channel = await eventually(
         () => {
-          const c = h.slack.channelNamed(CHANNEL);
+          const c = h.slack.channelOfReport(GHSA);
           return c && c.messages.length >= 2 ? c : undefined;
         },
         5_000,

@@ -52,8 +52,7 @@ async function pendingFixSteps(h: Harness): Promise<string[]> {
 }
 
 async function timeline(h: Harness): Promise<{ type: string; steps?: string[] }[]> {
-  const rows = await h.redis.xrange(`${h.namespace}:timeline:${GHSA}`, '-', '+');
-  return rows.map(([, f]) => JSON.parse(f[1] ?? '{}') as { type: string; steps?: string[] });
+  return (await h.store.timeline(GHSA)) as { type: string; steps?: string[] }[];
 }
 
 describe('the fix clock (issue 4f)', () => {

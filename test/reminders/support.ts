@@ -9,7 +9,6 @@ import type { StandInChannel } from '../support/slackStandIn.js';
 
 export const reported = fixture('github/repository_advisory.reported.payload.json');
 export const GHSA = 'GHSA-hv58-4hqr-7vxj';
-export const CHANNEL = 'vuln-land_of_confusion-ghsa-hv58-4hqr-7vxj';
 
 /** The 14-day window in seconds: reminders at 2 s and 4 s, deadline at 6 s, escalations at 8 s and 10 s. */
 export const SECOND_SCALE = `
@@ -28,7 +27,7 @@ repos:
 export async function reportChannel(h: Harness): Promise<StandInChannel> {
   return eventually(
     () => {
-      const channel = h.slack.channelNamed(CHANNEL);
+      const channel = h.slack.channelOfReport(GHSA);
       return channel && channel.messages.length > 0 ? channel : undefined;
     },
     5_000,

@@ -63,6 +63,7 @@ const triage: Report = {
   deadline: iso(7 * DAY),
   channelId: 'C0REPORT1',
   githubUpdatedAt: iso(-7 * DAY),
+  accessPending: 'UVISITOR', // asked for access (`/vuln request-access`), not decided yet
   rev: 4,
 };
 const accepted: Report = {
@@ -131,7 +132,7 @@ const idOf = (actor: Actor): string =>
 // `group` = the need-to-know group (P2); `managers` = security managers only (P5); a pattern
 // is why nobody may (then a refusal says so to whoever could run it some other time).
 
-type Expected = 'group' | 'managers' | RegExp;
+type Expected = 'anyone' | 'group' | 'managers' | RegExp;
 const FIRST = /accept the report first/;
 const OVER: [RegExp, RegExp] = [/already published/, /already closed/];
 const open = (inTriage: Expected, onceAccepted: Expected): Expected[] => [
@@ -157,18 +158,25 @@ const EXPECTED_ACCESS: Record<Command, Expected[]> = {
   fork: open(FIRST, 'group'),
   fix: open(FIRST, 'managers'),
   publish: open('managers', 'managers'),
+  // Anyone may ask for access to an open report; only a security manager answers (P2, P5).
+  'request-access': open('anyone', 'anyone'),
+  'approve-access': open('managers', 'managers'),
+  'deny-access': open('managers', 'managers'),
 };
+/** Rows that are buttons (on an access request), not subcommands. */
+const BUTTON_ROWS: readonly Command[] = ['approve-access', 'deny-access'];
 const COMMANDS = Object.keys(EXPECTED_ACCESS) as Command[];
 
 /** Allowed, or the refusal's gist: who may (first), else why not. */
 function expectedFor(command: Command, phase: Phase, who: Who): 'allowed' | RegExp {
-  if (who === 'an outsider') return /need-to-know group/;
   const row = EXPECTED_ACCESS[command];
+  if (row[PHASES.indexOf(phase)] === 'anyone') return 'allowed';
+  if (who === 'an outsider') return /need-to-know group/;
   const mayRun = (access: Expected) =>
     access === 'group' || (access === 'managers' && who === 'a security manager');
   const access = row[PHASES.indexOf(phase)] as Expected;
   if (mayRun(access)) return 'allowed';
-  if (access instanceof RegExp && row.some(mayRun)) return access;
+  if (access instanceof RegExp && row.some((a) => mayRun(a) || a === 'anyone')) return access;
   if (phase === 'accepted' && row[0] === 'group') {
     return /security manager may run .* once a report is accepted/;
   }
@@ -192,6 +200,9 @@ const COMMAND_EVENTS: Record<Command, CommandEvent> = {
   fix: { type: 'fix', version: 'v0.8.2', latestTag: 'v0.8.1' },
   // No release yet: the prerequisites are checked (a ready report is tested further down).
   publish: { type: 'publish', release: undefined },
+  'request-access': { type: 'request-access', user: 'UNEWCOMER', reason: 'I package it' },
+  'approve-access': { type: 'approve-access', user: 'UVISITOR' },
+  'deny-access': { type: 'deny-access', user: 'UVISITOR' },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -258,6 +269,20 @@ function expectClosedFromAccepted(plan: Plan, decision?: 'reject' | 'duplicate')
 }
 
 /** The essential effects of each command where it is allowed. */
+const accessAnswer = (plan: Plan, approved: boolean) => {
+  expect(plan.github).toEqual([]);
+  expect(entryTypes(plan)).toEqual([approved ? 'access-granted' : 'access-denied']);
+  expect(postKeys(plan)).toEqual([`access-${approved ? 'approved' : 'denied'}-UVISITOR-${AT}`]);
+  expect(kinds(plan).includes('invite')).toBe(approved);
+  expect(plan.effects).toContainEqual(
+    expect.objectContaining({
+      kind: 'tell',
+      user: 'UVISITOR',
+      notice: expect.objectContaining({ type: 'access-answer', approved }),
+    }),
+  );
+};
+
 const EFFECTS: Record<Command, (plan: Plan, phase: Phase, report: Report) => void> = {
   status: (plan) => expect(plan).toEqual({ ok: true, announce: false, github: [], effects: [] }),
   note: (plan) => {
@@ -373,6 +398,27 @@ const EFFECTS: Record<Command, (plan: Plan, phase: Phase, report: Report) => voi
     expect(plan.store?.fields).toEqual({ patchedVersion: 'v0.8.2' });
     expect(postKeys(plan)).toEqual(['fix-v0.8.2']);
   },
+  'request-access': (plan) => {
+    // A prompt for the managers, and the request waits beside the one already pending.
+    expect(plan.github).toEqual([]);
+    expect(plan.store?.fields).toEqual({ accessPending: 'UVISITOR,UNEWCOMER' });
+    expect(plan.store?.entries).toEqual([
+      expect.objectContaining({
+        type: 'access-requested',
+        user: 'UNEWCOMER',
+        reason: 'I package it',
+      }),
+    ]);
+    expect(postKeys(plan)).toEqual([`access-request-UNEWCOMER-${AT}`]);
+  },
+  'approve-access': (plan) => {
+    accessAnswer(plan, true);
+    expect(plan.store?.fields).toEqual({ accessPending: '', accessGranted: 'UVISITOR' });
+  },
+  'deny-access': (plan) => {
+    accessAnswer(plan, false);
+    expect(plan.store?.fields).toEqual({ accessPending: '' });
+  },
   publish: (plan) => {
     // Not ready (no CVE, no released fix): told what is missing, and GitHub is not touched.
     expect(plan.announce).toBe(false);
@@ -430,6 +476,9 @@ describe('the role table (P2, P5, P13)', () => {
     fork: 'the need-to-know group (accepted reports)',
     fix: 'security managers (accepted reports)',
     publish: 'security managers (open reports)',
+    'request-access': 'anyone (open reports)',
+    'approve-access': 'security managers (open reports)',
+    'deny-access': 'security managers (open reports)',
   };
   it.each(COMMANDS)('whoMay(%s) agrees with the table', (command) => {
     expect(whoMay(command)).toBe(WHO_MAY[command]);
@@ -463,7 +512,9 @@ describe('every command in every phase by every role', () => {
       // The refusal from the table is the one decide() gives, and it is whole.
       expect(decision.refusal).toBe(checked);
       expect(decision.refusal).not.toContain('undefined');
-      expect(decision.refusal).toContain(`/vuln `);
+      expect(decision.refusal).toContain(
+        BUTTON_ROWS.includes(command) ? 'button of an access request' : '/vuln ',
+      );
       // Who to ask, by name.
       if (expected.source.startsWith('security manager')) {
         expect(decision.refusal).toContain(`<@${MANAGER}>`);
@@ -984,5 +1035,48 @@ describe('events that are not commands are never refused, whoever caused them', 
   it('fork-ready for the fork already known says nothing', () => {
     const plan = planOf({ ...accepted, forkUrl: FORK }, { type: 'fork-ready', url: FORK }, github);
     expect(plan).toEqual({ ok: true, announce: false, github: [], effects: [] });
+  });
+});
+
+describe('access requests (P2, P12): one pending per person, decided once', () => {
+  const outsider = PEOPLE['an outsider'];
+  const manager = PEOPLE['a security manager'];
+  const nothing = { ok: true, announce: false, github: [], effects: [] };
+
+  it('a second request while one is pending, or one from the group, changes nothing', () => {
+    const again = { type: 'request-access', user: 'UVISITOR' } as const;
+    expect(planOf(triage, again, person('UVISITOR', []))).toEqual(nothing);
+    const member = { type: 'request-access', user: 'UMAINT1' } as const;
+    expect(planOf(triage, member, PEOPLE['a maintainer'])).toEqual(nothing);
+    const letIn = { ...triage, accessPending: '', accessGranted: 'UVISITOR' };
+    expect(planOf(letIn, again, person('UVISITOR', ['granted']))).toEqual(nothing);
+  });
+
+  it('a granted person is in the group: they may run group commands, not managers ones', () => {
+    const granted = person('UVISITOR', ['granted']);
+    expect(planOf(triage, { type: 'status' }, granted)).toEqual(nothing);
+    expect(decide(triage, { type: 'score', vector: CRITICAL }, granted, ctx)).toEqual({
+      ok: false,
+      refusal: expect.stringMatching(/Only a security manager may run/),
+    });
+  });
+
+  it('approving twice, or deciding a request nobody made, is refused and changes nothing', () => {
+    const letIn = { ...triage, accessPending: '', accessGranted: 'UVISITOR' };
+    expect(decide(letIn, { type: 'approve-access', user: 'UVISITOR' }, manager, ctx)).toEqual({
+      ok: false,
+      refusal: `<@UVISITOR> already has access to ${GHSA}.`,
+    });
+    expect(decide(triage, { type: 'deny-access', user: 'UNOBODY' }, manager, ctx)).toEqual({
+      ok: false,
+      refusal: `There is no pending access request from <@UNOBODY> for ${GHSA}.`,
+    });
+  });
+
+  it('an outsider may not answer a request: the refusal names the button and who may', () => {
+    expect(decide(triage, { type: 'approve-access', user: 'UVISITOR' }, outsider, ctx)).toEqual({
+      ok: false,
+      refusal: expect.stringContaining('may use the Approve button of an access request'),
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
@@ -6,12 +6,16 @@ import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { envSchema } from '../../src/config/env.js';
 import { parsePolicy, type Config } from '../../src/config/load.js';
 import { createLogger } from '../../src/log.js';
+import { Keys } from '../../src/reports/keys.js';
+import { Sealer } from '../../src/reports/sealed.js';
+import { ReportStore } from '../../src/reports/store.js';
 import { GitHubStandIn } from './githubStandIn.js';
 import { SlackStandIn } from './slackStandIn.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const WEBHOOK_SECRET = 'test-webhook-secret';
-export const SIGNING_SECRET = 'test-signing-secret';
+/** At least 32 characters: the bot refuses shorter shared secrets (and placeholders) at start. */
+export const WEBHOOK_SECRET = 'test-webhook-secret-8f3c2a91d47e6b05';
+export const SIGNING_SECRET = 'test-signing-secret-5be07d2c9a41f836';
 
 export const DEFAULT_POLICY = `
 responseWindow: 14d
@@ -53,10 +57,15 @@ export interface Harness {
   namespace: string;
   logs: LogCapture;
   config: Config;
+  /** The bot's store, read with its data key: report fields and timelines as plain text. */
+  store: ReportStore;
   /** Starts one more bot process on the same Redis and namespace (a second replica). */
   startReplica(): Promise<RunningBot>;
-  /** Stops the bot and starts a fresh one on the same state (a restart), after `downMs`. */
-  restart(downMs?: number): Promise<void>;
+  /**
+   * Stops the bot and starts a fresh one on the same state (a restart), after `downMs`; with
+   * `policy`, the new process reads that policy file instead (someone edited it meanwhile).
+   */
+  restart(downMs?: number, policy?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +75,8 @@ export interface HarnessOptions {
   redisUrl?: string;
   now?: BotOptions['now'];
   githubTimeoutMs?: number;
+  /** Environment variables to add or (undefined) remove, e.g. VULNBOT_DATA_KEY. */
+  env?: Record<string, string | undefined>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -83,6 +94,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
       REDIS_URL: options.redisUrl ?? REDIS_URL,
       PORT: '0',
+      // Report text is encrypted at rest: each harness has a key of its own.
+      VULNBOT_DATA_KEY: randomBytes(32).toString('base64'),
+      ...options.env,
     }),
     policy: parsePolicy(options.policy ?? DEFAULT_POLICY),
   };
@@ -102,14 +116,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     namespace,
     logs,
     config,
+    store: new ReportStore(redis, new Keys(namespace), Sealer.fromEnv(config.env)),
     async startReplica() {
       const replica = await startBot(config, botOptions);
       replicas.push(replica);
       return replica;
     },
-    async restart(downMs = 0) {
+    async restart(downMs = 0, policy?: string) {
       await harness.bot.close();
       await new Promise((r) => setTimeout(r, downMs));
+      if (policy !== undefined) config.policy = parsePolicy(policy);
       harness.bot = await startBot(config, botOptions);
     },
     async close() {

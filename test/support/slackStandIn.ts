@@ -17,6 +17,10 @@ export interface StandInChannel {
   topic: string;
   is_archived: boolean;
   messages: StandInMessage[];
+  /** A direct message (`D…`, from `conversations.open`): the person the bot talks to. */
+  dmUser?: string;
+  /** Shared with another workspace (Slack Connect), as if someone did it in Slack's UI. */
+  ext_shared?: boolean;
 }
 
 export interface StandInMessage {
@@ -110,6 +114,22 @@ export class SlackStandIn {
 
   channelNamed(name: string): StandInChannel | undefined {
     return [...this.channels.values()].find((c) => c.name === name);
+  }
+
+  /**
+   * The private channel vulnbot made for a report: the one whose first message (the summary)
+   * names the report in its metadata. Channel names are random, so tests find channels this way.
+   */
+  channelOfReport(ghsaId: string): StandInChannel | undefined {
+    return [...this.channels.values()].find(
+      (c) =>
+        c.is_private && !c.dmUser && c.messages[0]?.metadata?.event_payload['ghsaId'] === ghsaId,
+    );
+  }
+
+  /** The direct-message channel between the bot and `user`, once the bot opened it. */
+  dmWith(user: string): StandInChannel | undefined {
+    return [...this.channels.values()].find((c) => c.dmUser === user);
   }
 
   /** Every message posted anywhere, with its channel. */
@@ -240,9 +260,11 @@ export class SlackStandIn {
         const types = String(args['types'] ?? 'public_channel').split(',');
         const visible = [...this.channels.values()].filter(
           (c) =>
-            (c.is_private
-              ? types.includes('private_channel') && c.members.has(bot)
-              : types.includes('public_channel')) &&
+            (c.dmUser
+              ? types.includes('im')
+              : c.is_private
+                ? types.includes('private_channel') && c.members.has(bot)
+                : types.includes('public_channel')) &&
             !(args['exclude_archived'] === 'true' && c.is_archived),
         );
         return {
@@ -250,6 +272,31 @@ export class SlackStandIn {
           channels: visible.map(describe),
           response_metadata: { next_cursor: '' },
         };
+      }
+      case 'conversations.open': {
+        // A direct message with one person (a group DM is not needed by vulnbot).
+        const users = String(args['users'] ?? '')
+          .split(',')
+          .filter(Boolean);
+        const user = users[0];
+        if (users.length !== 1 || !user) return { ok: false, error: 'users_list_not_supplied' };
+        if (this.unknownUsers.has(user) || user === bot)
+          return { ok: false, error: 'user_not_found' };
+        const existing = this.dmWith(user);
+        if (existing) return { ok: true, already_open: true, channel: { id: existing.id } };
+        const id = `D${String(this.nextChannel++).padStart(8, '0')}`;
+        this.channels.set(id, {
+          id,
+          name: `dm-${user.toLowerCase()}`,
+          is_private: true,
+          creator: bot,
+          members: new Set([user, bot]),
+          topic: '',
+          is_archived: false,
+          messages: [],
+          dmUser: user,
+        });
+        return { ok: true, channel: { id } };
       }
       case 'conversations.info': {
         const channel = channelArg();
@@ -312,6 +359,18 @@ export class SlackStandIn {
           ? { ok: true, message_ts: ts }
           : { ok: true, channel: channel.id, ts, message };
       }
+      case 'chat.getPermalink': {
+        // Public channels, and private ones the bot is in; Slack's link shape.
+        const channel = channelArg();
+        if ('error' in channel) return { ok: false, ...channel };
+        const ts = String(args['message_ts'] ?? '');
+        if (!/^\d+\.\d+$/.test(ts)) return { ok: false, error: 'message_not_found' };
+        return {
+          ok: true,
+          channel: channel.id,
+          permalink: `https://example.slack.com/archives/${channel.id}/p${ts.replace('.', '')}`,
+        };
+      }
       case 'chat.update': {
         const channel = channelArg();
         if ('error' in channel) return { ok: false, ...channel };
@@ -350,6 +409,8 @@ function describe(c: StandInChannel) {
     is_group: c.is_private,
     is_private: c.is_private,
     is_archived: c.is_archived,
+    is_ext_shared: c.ext_shared === true,
+    is_shared: c.ext_shared === true,
     creator: c.creator,
     topic: { value: c.topic },
     num_members: c.members.size,
