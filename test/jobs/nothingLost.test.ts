@@ -60,7 +60,10 @@ describe('nothing is lost (4h)', () => {
       const job = await eventually(
         async () => {
           const found = await effects.queue.getJob(`open-channel-${GHSA}`);
-          return found && (await found.isFailed()) ? found : undefined;
+          // Read it again once failed: the first read may predate the failure (attemptsMade 0).
+          return found && (await found.isFailed())
+            ? await effects.queue.getJob(`open-channel-${GHSA}`)
+            : undefined;
         },
         8_000,
         'the job to fail for good',
