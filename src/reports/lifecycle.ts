@@ -58,6 +58,9 @@ export interface Observed {
   updatedAt: string | null;
 }
 
+// Post keys name the change, never its content (a vector, a version, a URL): they are stored in
+// clear in Redis, where report text is not.
+
 /** Things people ask for with `/vuln` (and its buttons and modals). */
 export type CommandEvent =
   | { type: 'status' }
@@ -405,7 +408,7 @@ export function decide(
       if (report.forkUrl === event.url) return ok();
       return d
         .record({ forkUrl: event.url }, { type: 'fork-created', url: event.url })
-        .post(`fork-${event.url}`, { type: 'fork-created', by: actor, url: event.url })
+        .post('fork', { type: 'fork-created', by: actor, url: event.url })
         .plan();
     case 'fix': {
       const check = checkFixVersion(event.version, event.latestTag);
@@ -416,7 +419,7 @@ export function decide(
       d.github.push({ kind: 'update', patchedVersion: check.version });
       return d
         .record({ patchedVersion: check.version }, { type: 'fix-version', version: check.version })
-        .post(`fix-${check.version}`, {
+        .post(`fix-${d.at}`, {
           type: 'fix-set',
           by: actor,
           version: check.version,
@@ -753,7 +756,7 @@ function observed(
         { claimedCvssVector: scored.vector },
         { type: 'github-synced', field: 'claimedCvssVector', value: scored.vector },
       );
-      d.post(`claim-${scored.vector}`, {
+      d.post(`claim-${advisory.updatedAt ?? d.at}`, {
         type: 'severity-claim',
         vector: scored.vector,
         score: scored.score.toFixed(1),
@@ -776,14 +779,14 @@ function observed(
   if (cweIds !== (report.cweIds ?? '')) {
     d.record({ cweIds }, { type: 'github-synced', field: 'cweIds', value: cweIds });
     if (advisory.cweIds.length > 0)
-      d.post(`cwe-${cweIds}`, { type: 'cwe-synced', cweIds: advisory.cweIds });
+      d.post(`cwe-${advisory.updatedAt ?? d.at}`, { type: 'cwe-synced', cweIds: advisory.cweIds });
   }
   if (advisory.privateForkUrl && advisory.privateForkUrl !== report.forkUrl) {
     d.record(
       { forkUrl: advisory.privateForkUrl },
       { type: 'fork-created', url: advisory.privateForkUrl },
     );
-    d.post(`fork-${advisory.privateForkUrl}`, {
+    d.post('fork', {
       type: 'fork-created',
       by: d.actor,
       url: advisory.privateForkUrl,

@@ -81,14 +81,14 @@ describe('the poller syncs what people change in GitHub (4g, pollEvery: 1s)', ()
       },
     });
     const fork = await eventually(
-      () => channel.messages.find((m) => keyOf(m).startsWith('fork-')),
+      () => channel.messages.find((m) => keyOf(m) === 'fork'),
       3_000,
       'the fork notice',
     );
     expect(fork.text).toContain(`has a private fork: <${forkUrl}|${forkUrl}>`);
 
     await settle(2_500); // more polls: nothing is said again
-    for (const prefix of ['title-', 'cwe-', 'fork-']) {
+    for (const prefix of ['title-', 'cwe-', 'fork']) {
       expect(channel.messages.filter((m) => keyOf(m).startsWith(prefix))).toHaveLength(1);
     }
     expect(channel.messages.filter((m) => m.text.includes('<!channel>'))).toEqual([]);
