@@ -3,8 +3,10 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { dataKeyProblems } from './config/env.js';
+import { githubAuthProblems, githubOwners } from './config/githubAuth.js';
 import { ConfigError, type Config } from './config/load.js';
 import { Engine } from './effects/engine.js';
+import { CollaboratorSync } from './github/collaborators.js';
 import { AdvisoryGateway } from './github/advisories.js';
 import { createOctokit } from './github/octokit.js';
 import { createHttpServer } from './http/server.js';
@@ -59,7 +61,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const now = options.now ?? (() => new Date());
   const keys = new Keys(options.namespace);
   // Report text is encrypted at rest: no key, no start (unless plain text is asked for).
-  const keyProblems = dataKeyProblems(env);
+  const keyProblems = [...dataKeyProblems(env), ...githubAuthProblems(env)];
   if (keyProblems.length > 0) throw new ConfigError('the environment', keyProblems);
   const sealer = Sealer.fromEnv(env);
   if (!sealer.encrypting) {
@@ -94,9 +96,21 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     createOctokit(env, {
       log,
       ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}),
+      // A GitHub App without GITHUB_APP_INSTALLATION_ID: its installation on these accounts.
+      owners: githubOwners(policy),
     }),
   );
   const channels = new ReportChannels(workerSlackClient(env, log), redis, keys, log);
+  const collaborators = new CollaboratorSync({
+    store,
+    github,
+    channels,
+    redis,
+    keys,
+    policy,
+    log,
+    now,
+  });
   const engine = new Engine({
     store,
     github,
@@ -106,6 +120,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     policy,
     log,
     now,
+    collaborators,
   });
   const issueWatch = new IssueWatch({
     slack: workerSlackClient(env, log),
@@ -125,6 +140,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     effects: effectsQueue,
     log,
     now,
+    collaborators,
   });
 
   // A permanent Slack error is said once in the report's channel, when it can be.

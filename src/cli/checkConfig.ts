@@ -1,5 +1,7 @@
 import { formatDuration } from '../config/duration.js';
+import { githubOwners, resolveGitHubAuth } from '../config/githubAuth.js';
 import type { Config } from '../config/load.js';
+import { membersWithoutLogin } from '../policy/needToKnow.js';
 import { Sealer } from '../reports/sealed.js';
 
 /** What `vulnbot check-config` prints for a valid configuration: no secrets, just the shape. */
@@ -12,6 +14,7 @@ export function describeConfig({ env, policy }: Config): string {
     `  Slack transport: ${env.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP on port ${env.PORT}`}`,
     `  Slack API: ${env.SLACK_API_URL ?? 'https://slack.com/api/'}`,
     `  GitHub API: ${env.GITHUB_API_URL ?? 'https://api.github.com'}`,
+    `  GitHub auth: ${githubAuth(env, policy)}`,
     `  Redis: ${redactUrl(env.REDIS_URL)}`,
     `  ${dataAtRest(env)}`,
     `  response window ${formatDuration(policy.responseWindow)}; reminders at ${
@@ -22,7 +25,32 @@ export function describeConfig({ env, policy }: Config): string {
     ...(repos.length > 0
       ? repos
       : ['    (none: only security managers and the steering committee are invited)']),
+    ...withoutLogin(policy),
   ].join('\n');
+}
+
+/** A warning, not an error: without a login, vulnbot cannot add them to the advisory on GitHub. */
+function withoutLogin(policy: Config['policy']): string[] {
+  const missing = membersWithoutLogin(policy);
+  if (missing.length === 0) return [];
+  return [
+    `  warning: ${missing.length} group member(s) have no GitHub login in \`people\`, so vulnbot cannot add them as collaborators on advisories: ${missing.join(', ')} (add e.g. \`people: { ${missing[0]}: { github: their-login } }\`)`,
+  ];
+}
+
+/** Which way vulnbot authenticates to GitHub (never the token or the key). */
+function githubAuth(env: Config['env'], policy: Config['policy']): string {
+  const { auth } = resolveGitHubAuth(env);
+  if (!auth) return 'NOT configured';
+  if (auth.kind === 'token') return 'token (GITHUB_TOKEN)';
+  const key = env.GITHUB_APP_PRIVATE_KEY_FILE
+    ? `key from ${env.GITHUB_APP_PRIVATE_KEY_FILE}`
+    : 'key from GITHUB_APP_PRIVATE_KEY';
+  const owners = githubOwners(policy);
+  const installation = auth.installationId
+    ? `installation ${auth.installationId}`
+    : `installation looked up at first use (its installation on ${owners.join(', ') || 'the only account it is installed on'})`;
+  return `GitHub App ${auth.appId} (${key}), ${installation}; installation tokens are renewed before they expire`;
 }
 
 /** Whether report text is encrypted at rest, and with which key (by its public id, never the key). */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
 import type { AdvisoryGateway } from '../github/advisories.js';
 import type { Engine } from '../effects/engine.js';
-import type { CommandEvent, CommandName } from '../reports/lifecycle.js';
+import type { CommandEvent, CommandName, CreditType } from '../reports/lifecycle.js';
 import type { Role } from '../reports/notices.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
@@ -24,6 +24,8 @@ export type VulnCommand =
   | { kind: 'fix'; version: string }
   | { kind: 'close'; reason?: string }
   | { kind: 'note'; text: string }
+  | { kind: 'reply'; text: string }
+  | { kind: 'credit'; login: string; creditType: CreditType | 'none' }
   | { kind: 'request-access'; ghsaId: string; reason?: string };
 
 export type SubcommandName = VulnCommand['kind'];
@@ -42,6 +44,8 @@ export interface CommandDeps {
 /** Who ran the command, where, and the report of that channel (if it is a report channel). */
 export interface CommandContext {
   userId: string;
+  /** The caller's Slack name (signs what vulnbot writes on GitHub for them), when Slack gave it. */
+  userName?: string | undefined;
   channelId: string;
   deps: CommandDeps;
   report: Report | undefined;

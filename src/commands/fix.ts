@@ -8,6 +8,7 @@ export const fix = subcommand({
   details: [
     'Only the most recent release is supported, with no backports: after v0.8.1 a fix ships in v0.8.2 (point release) or v0.9.0 (next release).',
     "The version is set as the patched version of the advisory's affected package of this repository.",
+    "A private report's package often has no ecosystem, which GitHub requires: the policy's `repos: { owner/name: { package: { ecosystem, name } } }` fills it; without one, the version is recorded in vulnbot only.",
   ],
   example: '/vuln fix v0.8.2',
   access: ['fix'],
@@ -23,7 +24,14 @@ export const fix = subcommand({
     return { ok: true, command: { kind: 'fix', version } };
   },
   run: async (command, ctx) => {
-    const latest = await ctx.deps.github.latestRelease(ctx.report.repo);
-    return ctx.lifecycle({ type: 'fix', version: command.version, latestTag: latest?.tag });
+    const { repo, ghsaId } = ctx.report;
+    const latest = await ctx.deps.github.latestRelease(repo);
+    const packageMissing = await ctx.deps.github.affectedPackageMissing(repo, ghsaId);
+    return ctx.lifecycle({
+      type: 'fix',
+      version: command.version,
+      latestTag: latest?.tag,
+      packageMissing,
+    });
   },
 });

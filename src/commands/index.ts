@@ -1,6 +1,7 @@
 import { assign } from './assign.js';
 import { close } from './close.js';
 import type { Subcommand } from './command.js';
+import { credit } from './credit.js';
 import { cve } from './cve.js';
 import { cwe } from './cwe.js';
 import { fix } from './fix.js';
@@ -9,6 +10,7 @@ import { help } from './help.js';
 import { list } from './list.js';
 import { note } from './note.js';
 import { publish } from './publish.js';
+import { reply } from './reply.js';
 import { requestAccess } from './requestAccess.js';
 import { score } from './score.js';
 import { status } from './status.js';
@@ -26,8 +28,10 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   cve,
   fork,
   fix,
+  credit,
   publish,
   close,
   note,
+  reply,
   requestAccess,
 ];

@@ -66,6 +66,8 @@ export function parseVulnCommand(text: string, subcommands = SUBCOMMANDS): Parse
 
 export interface Caller {
   userId: string;
+  /** The caller's Slack name, when Slack gave it (slash commands do). */
+  userName?: string | undefined;
   channelId: string;
 }
 

@@ -2,6 +2,7 @@ import { checkLatestRelease } from '../github/latestReleaseCheck.js';
 import type { Report } from '../reports/report.js';
 import { reportFacts } from '../slack/blocks.js';
 import { escapeSlackText, slackLink } from '../slack/escape.js';
+import { creditsLine } from '../slack/notices.js';
 import { timelineLine } from '../slack/timelineText.js';
 import { noArguments, onlyToCaller, subcommand, type ReportCommandContext } from './command.js';
 
@@ -16,6 +17,7 @@ export async function statusText(report: Report, ctx: ReportCommandContext): Pro
     `*${slackLink(report.htmlUrl, report.ghsaId)}* in ${escapeSlackText(report.repo)}`,
     ...reportFacts(report, now).map(([label, value]) => `• ${label}: ${value}`),
     `• ${await latestReleaseLine(report, ctx)}`,
+    `• ${creditsLine(report)}`,
     `*Last steps*`,
     ...entries.map(timelineLine),
   ].join('\n');

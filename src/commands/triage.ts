@@ -1,4 +1,5 @@
 import { GHSA_ID } from '../reports/report.js';
+import { signatureOf } from './reply.js';
 import {
   didYouMean,
   echoInput,
@@ -69,7 +70,7 @@ export const triage = subcommand({
     '`accept` moves the GitHub advisory to draft, stops the response clock and starts the fix clock (`fixWindow`, by severity).',
     '`reject` closes the advisory, stops the response clock and archives this channel.',
     '`duplicate GHSA-xxxx-xxxx-xxxx` closes the advisory as a duplicate of the one named, like reject.',
-    '`needs-info` asks the reporter for more; the response clock keeps running.',
+    '`needs-info <question>` asks the reporter for more: the question is posted as a comment on the GitHub advisory (where GitHub has the comments API); the response clock keeps running.',
   ],
   example: '/vuln triage accept reproduced on the latest release',
   access: ['accept', 'reject', 'duplicate', 'needs-info'],
@@ -80,7 +81,9 @@ export const triage = subcommand({
     return ctx.lifecycle(
       command.decision === 'duplicate'
         ? { type: 'duplicate', original: command.original, ...reason }
-        : { type: command.decision, ...reason },
+        : command.decision === 'needs-info'
+          ? { type: 'needs-info', ...reason, signature: signatureOf(ctx) }
+          : { type: command.decision, ...reason },
     );
   },
 });

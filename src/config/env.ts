@@ -52,7 +52,13 @@ export const envSchema = z.object({
   ),
   SLACK_APP_TOKEN: z.string().optional(),
   SLACK_API_URL: url.optional(),
-  GITHUB_TOKEN: z.string().min(1, 'is required (a token with security-advisories write access)'),
+  /** Either GITHUB_TOKEN or the GITHUB_APP_* variables (checked by `githubAuthProblems`). */
+  GITHUB_TOKEN: z.string().optional(),
+  GITHUB_APP_ID: z.string().optional(),
+  /** The GitHub App's private key (PEM; `\n`-escaped line breaks accepted). Never echoed. */
+  GITHUB_APP_PRIVATE_KEY: z.string().optional(),
+  GITHUB_APP_PRIVATE_KEY_FILE: z.string().optional(),
+  GITHUB_APP_INSTALLATION_ID: z.string().optional(),
   GITHUB_WEBHOOK_SECRET: sharedSecret(
     'is required (the secret of the GitHub webhook)',
     'make one with `openssl rand -hex 32` and set the same value as the Secret of the GitHub ' +

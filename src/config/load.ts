@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { dataKeyProblems, envSchema, type Env } from './env.js';
+import { githubAuthProblems } from './githubAuth.js';
 import { policySchema, type Policy } from './policy.js';
 
 export interface Config {
@@ -24,9 +25,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv): Config {
   // `NAME=` in a .env file means "not set", as it does for most tools.
   const present = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== ''));
   const envResult = envSchema.safeParse(present);
+  // GITHUB_TOKEN or a GitHub App: said in the place of GITHUB_TOKEN among the other problems.
+  const authProblems = githubAuthProblems(present);
   if (!envResult.success) {
-    throw new ConfigError('the environment', describeIssues(envResult.error));
+    const order = Object.keys(envSchema.shape);
+    const rank = (problem: string) => {
+      const index = order.indexOf(problem.split(/[: ]/)[0] ?? '');
+      return index < 0 ? order.length : index;
+    };
+    const problems = [...describeIssues(envResult.error), ...authProblems];
+    throw new ConfigError(
+      'the environment',
+      problems
+        .map((p, i) => ({ p, i }))
+        .sort((x, y) => rank(x.p) - rank(y.p) || x.i - y.i)
+        .map((x) => x.p),
+    );
   }
+  if (authProblems.length > 0) throw new ConfigError('the environment', authProblems);
   const env = envResult.data;
   const keyProblems = dataKeyProblems(env);
   if (keyProblems.length > 0) throw new ConfigError('the environment', keyProblems);

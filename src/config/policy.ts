@@ -55,6 +55,35 @@ const fixWindow = z
       ? { default: windows }
       : { ...windows, default: windows.default ?? 90 * DAY };
   });
+const githubLogin = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'must be a GitHub login such as octocat');
+const githubTeams = z
+  .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a GitHub team slug such as security-team'))
+  .default([]);
+/** GitHub's `security-advisory-ecosystems` (its OpenAPI description). */
+export const ADVISORY_ECOSYSTEMS = [
+  'rubygems',
+  'npm',
+  'pip',
+  'maven',
+  'nuget',
+  'composer',
+  'go',
+  'rust',
+  'erlang',
+  'actions',
+  'pub',
+  'other',
+  'swift',
+] as const;
+const advisoryPackage = z.strictObject({
+  ecosystem: z.enum(ADVISORY_ECOSYSTEMS, {
+    error: `must be one of GitHub's ecosystems: ${ADVISORY_ECOSYSTEMS.join(', ')}`,
+  }),
+  name: z.string().trim().min(1, 'must name the package, e.g. github.com/owner/name').max(1024),
+});
+export type AdvisoryPackage = z.output<typeof advisoryPackage>;
 const repoKey = z
   .string()
   .regex(/^(\*|[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)$/, 'must be "owner/name" or "*"');
@@ -104,11 +133,30 @@ export const policySchema = z
     securityChannel: slackChannelId.optional(),
     securityManagers: z.array(slackUserId).min(1, 'needs at least one security manager'),
     steeringCommittee: z.array(slackUserId).default([]),
+    /** GitHub teams of the security managers: collaborators on every advisory. */
+    githubTeams,
+    /** Slack user id → GitHub login: the group's collaborators on the advisory (P7). */
+    people: z.record(slackUserId, z.strictObject({ github: githubLogin })).default({}),
     repos: z
-      .record(repoKey, z.strictObject({ maintainers: z.array(slackUserId).default([]) }))
+      .record(
+        repoKey,
+        z.strictObject({
+          maintainers: z.array(slackUserId).default([]),
+          githubTeams,
+          /** The affected package written into a report that names none (a blank ecosystem). */
+          package: advisoryPackage.optional(),
+        }),
+      )
       .default({}),
   })
   .superRefine((policy, ctx) => {
+    if (policy.repos['*']?.package) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repos', '*', 'package'],
+        message: 'a package belongs to one repository: set it under "owner/name", not "*"',
+      });
+    }
     policy.reminders.forEach((offset, index) => {
       if (offset >= policy.responseWindow) {
         ctx.addIssue({
@@ -121,6 +169,13 @@ export const policySchema = z
   });
 
 export type Policy = z.output<typeof policySchema>;
+
+/** The affected package the policy gives `repo` (its own entry only: a package is per repository). */
+export function packageOf(policy: Policy, repo: string): AdvisoryPackage | undefined {
+  const wanted = repo.toLowerCase();
+  const key = Object.keys(policy.repos).find((k) => k !== '*' && k.toLowerCase() === wanted);
+  return key === undefined ? undefined : policy.repos[key]?.package;
+}
 
 function isTimeZone(name: string): boolean {
   try {

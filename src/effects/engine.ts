@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
-import type { AdvisoryGateway, AdvisorySnapshot } from '../github/advisories.js';
+import type { AdvisoryComment, AdvisoryGateway, AdvisorySnapshot } from '../github/advisories.js';
+import { isNotFound } from '../github/errors.js';
 import { jobId, queueEffect, type EffectJobName } from '../jobs/queues.js';
 import { clockOfStep, type ReminderSchedule } from '../jobs/schedule.js';
 import {
@@ -35,6 +36,8 @@ export interface EngineDeps {
   policy: Policy;
   log: Logger;
   now: () => Date;
+  /** Keeps the advisory's collaborators in step with the group (absent: not done). */
+  collaborators?: { sync(ghsaId: string): Promise<void> };
 }
 
 export interface Outcome {
@@ -196,6 +199,47 @@ export class Engine {
     await this.observe(await this.deps.github.get(report.repo, ghsaId));
   }
 
+  /**
+   * A poll's look at the advisory's comments updated since `since`: each new one is posted in the
+   * channel once, each edit noted once. Returns where the next look starts (the newest
+   * `updated_at` seen). Only once the channel has its summary, so nothing is lost before.
+   */
+  async comments(ghsaId: string, since: string | undefined): Promise<string | undefined> {
+    const { store, github, channels } = this.deps;
+    const report = await store.get(ghsaId);
+    if (!report?.channelId || !(await channels.wasPosted(ghsaId, 'summary'))) return since;
+    let list: AdvisoryComment[];
+    try {
+      list = await github.listComments(report.repo, ghsaId, since);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await this.commentsUnavailable(report);
+      return since;
+    }
+    if (list.length === 0) return since;
+    const seen = await Promise.all(list.map((c) => channels.wasPosted(ghsaId, `comment-${c.id}`)));
+    await this.handle(
+      ghsaId,
+      { type: 'comments', comments: list.map((c, i) => ({ ...c, seen: seen[i] ?? false })) },
+      { kind: 'github' },
+    );
+    return list.reduce((newest, c) => (c.updatedAt > newest ? c.updatedAt : newest), since ?? '');
+  }
+
+  /** GitHub answered 404 to the comments API: said once in the report's channel. */
+  private async commentsUnavailable(report: Report): Promise<void> {
+    const { channels, policy, log } = this.deps;
+    log.warn({ ghsaId: report.ghsaId }, 'advisory comments API not available (404)');
+    if (!report.channelId || (await this.isArchived(report))) return;
+    if (!(await channels.wasPosted(report.ghsaId, 'summary'))) return;
+    await channels.postOnce(
+      report.ghsaId,
+      report.channelId,
+      'comments-unavailable',
+      renderNotice({ type: 'comments-unavailable' }, report, policy, this.deps.now()),
+    );
+  }
+
   /** A clock's job fired. */
   async clockFired(ghsaId: string, step: string): Promise<void> {
     const report = await this.deps.store.get(ghsaId);
@@ -233,6 +277,18 @@ export class Engine {
         return {};
       case 'create-fork':
         return { forkUrl: (await github.createPrivateFork(report.repo, report.ghsaId)).htmlUrl };
+      case 'comment':
+        try {
+          const comment = await github.addComment(report.repo, report.ghsaId, write.body);
+          // Its own comment is already in the channel (as the reply or the question).
+          await this.deps.channels.markPosted(report.ghsaId, `comment-${comment.id}`);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+          // No comments API here: said once; an optional comment (needs-info) goes on without.
+          await this.commentsUnavailable(report);
+          if (!write.optional) throw error;
+        }
+        return {};
     }
   }
 
@@ -308,6 +364,9 @@ export class Engine {
       case 'invite':
         // The invite job invites the group (with whoever a manager let in) and retries.
         if (report.channelId) await this.queue('invite', ghsaId);
+        return;
+      case 'collaborators':
+        await this.deps.collaborators?.sync(ghsaId);
         return;
       case 'tell':
         try {

@@ -1,5 +1,6 @@
 import type { Octokit, RestEndpointMethodTypes } from '@octokit/rest';
 import { z } from 'zod';
+import { ADVISORY_ECOSYSTEMS } from '../config/policy.js';
 import { GHSA_ID } from '../reports/report.js';
 import {
   REPO_NAME,
@@ -30,6 +31,19 @@ export interface AdvisoryPatch {
   cweIds?: string[];
   /** Recorded as `patched_versions` on every affected package the advisory lists. */
   patchedVersion?: string;
+  /** With `patchedVersion`: the package written into an affected package with no ecosystem. */
+  package?: { ecosystem: string; name: string };
+  /** Replaces the advisory's credits (GitHub logins and credit types). */
+  credits?: { login: string; type: string }[];
+  /** Replace who may see the advisory and its private fork (logins; team slugs). */
+  collaboratingUsers?: string[];
+  collaboratingTeams?: string[];
+}
+
+/** Who may see an advisory besides the repository's admins: GitHub logins and team slugs. */
+export interface Collaborators {
+  users: string[];
+  teams: string[];
 }
 
 export interface Release {
@@ -70,6 +84,40 @@ const releaseSchema = z.object({
   draft: z.boolean(),
 });
 
+/**
+ * A comment on a repository advisory (GitHub's comments API, public preview since 2026-10-02).
+ * The routes (`/repos/{owner}/{repo}/security-advisories/{ghsa_id}/comments[/{comment_id}]`) and
+ * this shape are assumed from the preview's announcement, not from a published OpenAPI entry.
+ */
+export interface AdvisoryComment {
+  id: number;
+  body: string;
+  login: string;
+  htmlUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const commentSchema = z.object({
+  id: z.number().int().positive(),
+  body: z.string().nullable().default(''),
+  user: z.object({ login: z.string().max(100) }).nullable(),
+  html_url: z.url({ protocol: /^https?$/ }),
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+});
+
+function toComment(c: z.infer<typeof commentSchema>): AdvisoryComment {
+  return {
+    id: c.id,
+    body: c.body ?? '',
+    login: c.user?.login ?? 'ghost',
+    htmlUrl: c.html_url,
+    createdAt: c.created_at,
+    updatedAt: c.updated_at,
+  };
+}
+
 const forkSchema = z.object({
   full_name: z.string().regex(REPO_NAME, 'is not an owner/name'),
   html_url: z.url({ protocol: /^https$/ }),
@@ -81,7 +129,15 @@ const forkSchema = z.object({
  * Calls are safe to repeat; nothing here retries (BullMQ does).
  */
 export class AdvisoryGateway {
+  /** Until when (ms) the comments API is taken as unavailable after a 404: not asked again. */
+  private commentsOffUntil = 0;
+
   constructor(private readonly octokit: Octokit) {}
+
+  /** False for a while after GitHub answered 404 to the comments API (preview not available). */
+  commentsAvailable(): boolean {
+    return Date.now() >= this.commentsOffUntil;
+  }
 
   async get(repo: string, ghsaId: string): Promise<AdvisorySnapshot> {
     const op = advisoryOp('read', repo, ghsaId);
@@ -99,9 +155,21 @@ export class AdvisoryGateway {
     if (patch.state !== undefined) changes.state = patch.state;
     if (patch.cvssVectorString !== undefined) changes.cvss_vector_string = patch.cvssVectorString;
     if (patch.cweIds !== undefined) changes.cwe_ids = patch.cweIds;
+    if (patch.credits !== undefined)
+      changes.credits = patch.credits as NonNullable<UpdateParameters['credits']>;
+    if (patch.collaboratingUsers !== undefined)
+      changes.collaborating_users = patch.collaboratingUsers;
+    if (patch.collaboratingTeams !== undefined)
+      changes.collaborating_teams = patch.collaboratingTeams;
     if (patch.patchedVersion !== undefined) {
       const current = await this.fetchAdvisory(op, repo, ghsaId);
-      changes.vulnerabilities = withPatchedVersion(current, patch.patchedVersion, op, repo);
+      changes.vulnerabilities = withPatchedVersion(
+        current,
+        patch.patchedVersion,
+        op,
+        repo,
+        patch.package,
+      );
     }
     if (Object.keys(changes).length === 0) return this.get(repo, ghsaId);
     const response = await this.call(op, () =>
@@ -113,6 +181,28 @@ export class AdvisoryGateway {
       }),
     );
     return toSnapshot(readAdvisory(op, response, ghsaId), repo);
+  }
+
+  /** The advisory's collaborating users and teams, as GitHub lists them now. */
+  async collaborators(repo: string, ghsaId: string): Promise<Collaborators> {
+    const op = advisoryOp('read', repo, ghsaId);
+    const { owner, name } = splitRepo(repo);
+    const response = await this.call(op, () =>
+      this.octokit.rest.securityAdvisories.getRepositoryAdvisory({
+        owner,
+        repo: name,
+        ghsa_id: ghsaId,
+      }),
+    );
+    const data = response.data as {
+      collaborating_users?: { login?: unknown }[] | null;
+      collaborating_teams?: { slug?: unknown }[] | null;
+    };
+    const strings = (values: unknown[]) => values.filter((v): v is string => typeof v === 'string');
+    return {
+      users: strings((data.collaborating_users ?? []).map((u) => u?.login)),
+      teams: strings((data.collaborating_teams ?? []).map((t) => t?.slug)),
+    };
   }
 
   /** GitHub answers 202 and assigns the CVE later; it refuses (422) for private repositories. */
@@ -141,6 +231,46 @@ export class AdvisoryGateway {
     const fork = forkSchema.safeParse(response.data);
     if (!fork.success) throw unreadableAnswer(op, response.status, problemsOf(fork.error));
     return { fullName: fork.data.full_name, htmlUrl: fork.data.html_url };
+  }
+
+  /**
+   * The advisory's comments updated at or after `since` (all of them without it), oldest first.
+   * A 404 means the comments API is not available (or the advisory cannot be seen): callers tell
+   * it apart with `isNotFound`.
+   */
+  async listComments(repo: string, ghsaId: string, since?: string): Promise<AdvisoryComment[]> {
+    const op = advisoryOp('read the comments of', repo, ghsaId);
+    const { owner, name } = splitRepo(repo);
+    const entries = await this.commentsCall(op, () =>
+      this.octokit.paginate<unknown>(
+        'GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}/comments',
+        { owner, repo: name, ghsa_id: ghsaId, per_page: 100, ...(since ? { since } : {}) },
+      ),
+    );
+    const comments: AdvisoryComment[] = [];
+    for (const entry of entries) {
+      const parsed = commentSchema.safeParse(entry);
+      if (!parsed.success) throw unreadableAnswer(op, 200, problemsOf(parsed.error));
+      comments.push(toComment(parsed.data));
+    }
+    return comments.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id - b.id);
+  }
+
+  /** Adds a comment to the advisory as vulnbot's token. */
+  async addComment(repo: string, ghsaId: string, body: string): Promise<AdvisoryComment> {
+    const op = advisoryOp('comment on', repo, ghsaId);
+    const { owner, name } = splitRepo(repo);
+    const response = await this.commentsCall(op, () =>
+      this.octokit.request('POST /repos/{owner}/{repo}/security-advisories/{ghsa_id}/comments', {
+        owner,
+        repo: name,
+        ghsa_id: ghsaId,
+        body,
+      }),
+    );
+    const parsed = commentSchema.safeParse(response.data);
+    if (!parsed.success) throw unreadableAnswer(op, response.status, problemsOf(parsed.error));
+    return toComment(parsed.data);
   }
 
   /**
@@ -201,6 +331,18 @@ export class AdvisoryGateway {
     return collect(entries, () => repo);
   }
 
+  /**
+   * Whether the affected package a patched version would be written to has no ecosystem (a
+   * private report's `""`): GitHub's schema refuses such a PATCH unless the package is filled in.
+   */
+  async affectedPackageMissing(repo: string, ghsaId: string): Promise<boolean> {
+    const op = advisoryOp('read', repo, ghsaId);
+    const vulnerabilities = (await this.fetchAdvisory(op, repo, ghsaId)).vulnerabilities ?? [];
+    const ours = packageEntryOf(vulnerabilities, repo);
+    const entry = ours === undefined ? undefined : vulnerabilities[ours];
+    return entry !== undefined && !hasEcosystem(entry.package);
+  }
+
   private async fetchAdvisory(op: Operation, repo: string, ghsaId: string): Promise<AdvisoryJson> {
     const { owner, name } = splitRepo(repo);
     const response = await this.call(op, () =>
@@ -238,6 +380,21 @@ export class AdvisoryGateway {
     };
   }
 
+  /**
+   * A comments API call. A 404 turns the API off for COMMENTS_OFF_MS (no request meanwhile, each
+   * call fails at once with the same 404), so polls do not keep asking a GitHub without it.
+   */
+  private async commentsCall<T>(op: Operation, request: () => Promise<T>): Promise<T> {
+    if (!this.commentsAvailable()) throw commentsUnavailable(op);
+    try {
+      return await request();
+    } catch (error) {
+      if (!isNotFound(error)) throw toGitHubError(error, op);
+      this.commentsOffUntil = Date.now() + COMMENTS_OFF_MS;
+      throw commentsUnavailable(op);
+    }
+  }
+
   private async call<T>(op: Operation, request: () => Promise<T>): Promise<T> {
     try {
       return await request();
@@ -245,6 +402,16 @@ export class AdvisoryGateway {
       throw toGitHubError(error, op);
     }
   }
+}
+
+/** How long a 404 from the comments API keeps vulnbot from asking again. */
+const COMMENTS_OFF_MS = 6 * 60 * 60 * 1000;
+
+function commentsUnavailable(op: Operation): GitHubError {
+  return new GitHubError(
+    `GitHub's advisory comments API is not available (404) to ${op.action} ${op.subject}: write on the advisory in GitHub instead`,
+    { status: 404 },
+  );
 }
 
 function advisoryOp(action: string, repo: string, ghsaId: string): Operation {
@@ -276,6 +443,7 @@ function withPatchedVersion(
   patchedVersion: string,
   op: Operation,
   repo: string,
+  fill?: { ecosystem: string; name: string },
 ): VulnerabilityUpdate[] {
   const vulnerabilities = advisory.vulnerabilities ?? [];
   if (vulnerabilities.length === 0) {
@@ -292,13 +460,29 @@ function withPatchedVersion(
       { status: 422 },
     );
   }
+  const packages = vulnerabilities.map((v, index) =>
+    hasEcosystem(v.package) ? v.package : index === ours ? fill : undefined,
+  );
+  if (packages.some((p) => p === undefined)) {
+    // GitHub's schema requires a known ecosystem on every entry: never sent, so it never refuses.
+    throw new GitHubError(
+      `Cannot record patched version ${patchedVersion} on ${op.subject}: its affected package has no ecosystem, which GitHub requires; pick one in GitHub, or set the repository's package in the policy (repos: { ${repo}: { package: { ecosystem, name } } })`,
+      { status: 422 },
+    );
+  }
   return vulnerabilities.map((v, index) => ({
-    // GitHub's schema names its ecosystems; a reported advisory may carry "" (sent back as is).
-    ...(v.package ? { package: v.package as VulnerabilityUpdate['package'] } : {}),
+    package: packages[index] as VulnerabilityUpdate['package'],
     vulnerable_version_range: v.vulnerable_version_range,
     patched_versions: index === ours ? patchedVersion : v.patched_versions,
     vulnerable_functions: v.vulnerable_functions,
   })) as VulnerabilityUpdate[];
+}
+
+/** A package GitHub's schema accepts back: one of its ecosystems (a private report may carry ""). */
+function hasEcosystem(
+  pkg: { ecosystem?: string | null } | null | undefined,
+): pkg is { ecosystem: string; name: string | null } {
+  return (ADVISORY_ECOSYSTEMS as readonly string[]).includes(pkg?.ecosystem ?? '');
 }
 
 /**

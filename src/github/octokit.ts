@@ -1,13 +1,15 @@
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
+import { resolveGitHubAuth, type GitHubAuthEnv } from '../config/githubAuth.js';
+import { createInstallationAuth } from './appAuth.js';
 
 export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
 
 /** How long one GitHub request may take before it is abandoned (BullMQ retries the job). */
 export const DEFAULT_GITHUB_TIMEOUT_MS = 30_000;
 
-export interface GitHubEnv {
-  GITHUB_TOKEN: string;
+/** GITHUB_TOKEN, or a GitHub App (GITHUB_APP_ID and its private key): exactly one of them. */
+export interface GitHubEnv extends GitHubAuthEnv {
   /** `https://api.github.com` (the default) or, for GitHub Enterprise Server, `https://HOST/api/v3`. */
   GITHUB_API_URL?: string | undefined;
 }
@@ -16,6 +18,8 @@ export interface OctokitOptions {
   /** Octokit's warnings and failed-request lines go here (as `component: github`). */
   log?: Logger;
   timeoutMs?: number;
+  /** GitHub accounts vulnbot works on: where a GitHub App's installation is looked up. */
+  owners?: readonly string[];
 }
 
 /**
@@ -28,8 +32,22 @@ export interface OctokitOptions {
 export function createOctokit(env: GitHubEnv, options: OctokitOptions = {}): Octokit {
   const log = options.log?.child({ component: 'github' });
   const timeoutMs = options.timeoutMs ?? DEFAULT_GITHUB_TIMEOUT_MS;
+  const { auth, problems } = resolveGitHubAuth(env);
+  if (!auth) throw new Error(`GitHub authentication is not configured: ${problems.join('; ')}`);
   const octokit = new Octokit({
-    auth: env.GITHUB_TOKEN,
+    // A GitHub App acts as its installation; auth-app gets Octokit's own request (baseUrl,
+    // the timeout hook below), so token requests go to GHES and time out like any other.
+    ...(auth.kind === 'token'
+      ? { auth: auth.token }
+      : {
+          authStrategy: createInstallationAuth,
+          auth: {
+            appId: auth.appId,
+            privateKey: auth.privateKey,
+            ...(auth.installationId ? { installationId: auth.installationId } : {}),
+            owners: options.owners ?? [],
+          },
+        }),
     baseUrl: (env.GITHUB_API_URL ?? DEFAULT_GITHUB_API_URL).replace(/\/+$/, ''),
     userAgent: 'vulnbot',
     log: {

@@ -77,8 +77,30 @@ export async function pollAdvisories(deps: PollerDeps): Promise<PollSummary> {
     const next = oldestFailed && (!cursor || oldestFailed < cursor) ? oldestFailed : cursor;
     if (next) await deps.redis.set(cursorKey, next);
   }
+  await pollComments(deps);
   deps.log.info(summary, 'poll done');
   return summary;
+}
+
+/**
+ * Comments on each open report's advisory updated since the last look (GitHub's comments API):
+ * new ones and edits go to the report's channel. One failing report is logged and skipped; its
+ * comments are asked for again next time. Without the API (404), the gateway stops asking.
+ */
+async function pollComments(deps: PollerDeps): Promise<void> {
+  for (const ghsaId of await deps.store.openReportIds()) {
+    const key = deps.keys.commentsSince(ghsaId);
+    const since = (await deps.redis.get(key)) ?? undefined;
+    try {
+      const next = await deps.engine.comments(ghsaId, since);
+      if (next && next !== since) await deps.redis.set(key, next);
+    } catch (error) {
+      deps.log.error(
+        { ghsaId, error: (error as Error).message },
+        'poll of advisory comments failed; skipped until the next poll',
+      );
+    }
+  }
 }
 
 /** Owners in the policy (`organizations`, `repos`), of tracked reports, and seen in deliveries. */

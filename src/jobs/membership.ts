@@ -34,6 +34,8 @@ export interface MembershipDeps {
   effects: Queue;
   log: Logger;
   now: () => Date;
+  /** The advisory's collaborators, kept in step with the group by the audit too. */
+  collaborators?: { sync(ghsaId: string): Promise<void> };
 }
 
 /**
@@ -163,6 +165,8 @@ export class Membership implements GroupInviter {
         );
       }
     }
+    // A policy change or a removal changes a group: GitHub's collaborators follow (never throws).
+    for (const ghsaId of await store.openReportIds()) await this.deps.collaborators?.sync(ghsaId);
     for (const ghsaId of await redis.smembers(keys.archivedChannels())) {
       try {
         await this.auditArchived(ghsaId);

@@ -8,7 +8,7 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
     await ack();
     const reply = await runVulnText(
       command.text,
-      { userId: command.user_id, channelId: command.channel_id },
+      { userId: command.user_id, userName: command.user_name, channelId: command.channel_id },
       deps,
     );
     if (reply.ephemeral) await respond({ response_type: 'ephemeral', text: reply.ephemeral });

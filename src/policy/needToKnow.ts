@@ -51,3 +51,24 @@ function findRepoEntry(policy: Policy, repo: string) {
 function unique(ids: string[]): string[] {
   return [...new Set(ids)];
 }
+
+/** The GitHub logins of `users` (the `people` map); those without one are left out. */
+export function githubLoginsOf(policy: Policy, users: readonly string[]): string[] {
+  return unique(users.flatMap((u) => (policy.people[u] ? [policy.people[u].github] : [])));
+}
+
+/** The GitHub teams of a report's group: the security managers' and the repository's. */
+export function githubTeamsOf(policy: Policy, repo: string): string[] {
+  const entry = findRepoEntry(policy, repo) ?? policy.repos['*'];
+  return unique([...policy.githubTeams, ...(entry?.githubTeams ?? [])]);
+}
+
+/** Everyone the policy names in a group who has no GitHub login in `people`. */
+export function membersWithoutLogin(policy: Policy): string[] {
+  const named = [
+    ...policy.securityManagers,
+    ...policy.steeringCommittee,
+    ...Object.values(policy.repos).flatMap((r) => r.maintainers),
+  ];
+  return unique(named).filter((u) => !policy.people[u]);
+}

@@ -30,6 +30,10 @@ export class Keys {
   pollCursor(owner: string): string {
     return `${this.namespace}:poll-cursor:${owner}`;
   }
+  /** String: `updated_at` of the newest advisory comment seen for a report (the next look's `since`). */
+  commentsSince(ghsaId: string): string {
+    return `${this.namespace}:comments-since:${ghsaId}`;
+  }
   /** String: a lease on posting one message (report, key), held while it is posted. */
   claim(ghsaId: string, key: string): string {
     return `${this.namespace}:claim:${ghsaId}:${key}`;

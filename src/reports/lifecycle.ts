@@ -1,4 +1,4 @@
-import type { Policy } from '../config/policy.js';
+import { packageOf, type AdvisoryPackage, type Policy } from '../config/policy.js';
 import { fixDeadline } from '../policy/deadline.js';
 import { needToKnowGroup } from '../policy/needToKnow.js';
 import { checkFixVersion } from '../policy/releases.js';
@@ -67,26 +67,78 @@ export type CommandEvent =
   | { type: 'accept'; reason?: string }
   | { type: 'reject'; reason?: string }
   | { type: 'duplicate'; original: string; reason?: string }
-  | { type: 'needs-info'; reason?: string }
+  /** `signature`: the caller's name, signing the question posted as an advisory comment. */
+  | { type: 'needs-info'; reason?: string; signature?: string }
   | { type: 'assign'; owner: string; group: readonly string[] }
   | { type: 'score'; vector: string }
   | { type: 'cwe'; cweIds: string[] }
   | { type: 'cve' }
   | { type: 'fork' }
-  /** `latestTag`: the repository's latest release, loaded by the edge. */
-  | { type: 'fix'; version: string; latestTag: string | undefined }
+  /**
+   * `latestTag`: the repository's latest release, loaded by the edge. `packageMissing`: the
+   * advisory's affected package has no ecosystem (GitHub's schema refuses it as it is).
+   */
+  | { type: 'fix'; version: string; latestTag: string | undefined; packageMissing?: boolean }
   /** `release`: the release of the patched version, loaded by the edge. */
   | { type: 'publish'; release: ReleaseInfo | undefined }
   | { type: 'close'; reason?: string }
   | { type: 'note'; text: string }
+  /** `/vuln reply`: a comment on the advisory as vulnbot, signed with the caller's name. */
+  | { type: 'reply'; text: string; signature: string }
   | { type: 'snooze'; byMs: number }
   /** `/vuln request-access`: `user` asks to be let into the report's group. */
   | { type: 'request-access'; user: string; reason?: string }
   /** The Approve / Deny buttons of an access request. */
   | { type: 'approve-access'; user: string }
-  | { type: 'deny-access'; user: string };
+  | { type: 'deny-access'; user: string }
+  /** `/vuln credit <login> <type>`; `none` takes the credit off (the reporter's too). */
+  | { type: 'credit'; login: string; creditType: CreditType | 'none' };
 
 export type CommandName = CommandEvent['type'] | 'help' | 'list';
+
+/** The credit types GitHub's advisory API accepts. */
+export const CREDIT_TYPES = [
+  'finder',
+  'reporter',
+  'analyst',
+  'coordinator',
+  'remediation_developer',
+  'remediation_reviewer',
+  'remediation_verifier',
+  'tool',
+  'sponsor',
+  'other',
+] as const;
+export type CreditType = (typeof CREDIT_TYPES)[number];
+export interface Credit {
+  login: string;
+  type: CreditType;
+}
+
+/** The `/vuln credit` overrides stored with the report: login → type, or `none`. */
+export function creditOverrides(report: Pick<Report, 'credits'>): Record<string, string> {
+  if (!report.credits) return {};
+  try {
+    const parsed = JSON.parse(report.credits) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The credits the advisory gets: the overrides, and the reporter as `reporter` unless overridden. */
+export function creditsOf(report: Pick<Report, 'credits' | 'reporter'>): Credit[] {
+  const overrides = creditOverrides(report);
+  const credits: Credit[] = [];
+  const reporter = report.reporter;
+  if (reporter && !Object.keys(overrides).some((l) => l.toLowerCase() === reporter.toLowerCase()))
+    credits.push({ login: reporter, type: 'reporter' });
+  for (const [login, type] of Object.entries(overrides)) {
+    if ((CREDIT_TYPES as readonly string[]).includes(type))
+      credits.push({ login, type: type as CreditType });
+  }
+  return credits;
+}
 
 export type LifecycleEvent =
   | CommandEvent
@@ -99,7 +151,20 @@ export type LifecycleEvent =
   /** The delayed archive after publication fired. */
   | { type: 'archive-due' }
   /** Intake stored a new report. */
-  | { type: 'arrived' };
+  | { type: 'arrived' }
+  /** Comments on the advisory fetched by a poll; `seen`: already posted in the channel. */
+  | { type: 'comments'; comments: SeenComment[] };
+
+/** An advisory comment as the lifecycle needs it. */
+export interface SeenComment {
+  id: number;
+  login: string;
+  htmlUrl: string;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  seen: boolean;
+}
 
 /** GitHub writes, applied first and in order: a refusal from GitHub records nothing. */
 export type GitHubWrite =
@@ -109,9 +174,14 @@ export type GitHubWrite =
       cvssVectorString?: string;
       cweIds?: string[];
       patchedVersion?: string;
+      /** Fills an affected package with no ecosystem (the policy's `repos.<repo>.package`). */
+      package?: AdvisoryPackage;
+      credits?: Credit[];
     }
   | { kind: 'request-cve' }
-  | { kind: 'create-fork' };
+  | { kind: 'create-fork' }
+  /** A comment on the advisory; `optional`: without the comments API, go on without it. */
+  | { kind: 'comment'; body: string; optional?: boolean };
 
 export type Effect =
   /** Posted in the report's channel once per key; `entry` goes on the timeline when it is. */
@@ -128,6 +198,8 @@ export type Effect =
   | { kind: 'open-channel' }
   /** Invites whoever of the report's group is not in its channel yet (retried until done). */
   | { kind: 'invite' }
+  /** Sets the advisory's collaborators to the group's GitHub logins and teams (P7). */
+  | { kind: 'collaborators' }
   /** A direct message to `user`, once per key. */
   | { kind: 'tell'; user: string; key: string; notice: Notice };
 
@@ -177,6 +249,7 @@ export const ACCESS: Record<CommandName, Record<Phase, Access>> = {
   list: always('anyone'),
   status: always('group'),
   note: always('group'),
+  reply: open('group', 'group'),
   accept: open('managers', { not: 'the report is already accepted' }),
   reject: open('group', 'managers'),
   duplicate: open('group', 'managers'),
@@ -193,6 +266,7 @@ export const ACCESS: Record<CommandName, Record<Phase, Access>> = {
   'request-access': open('anyone', 'anyone'),
   'approve-access': open('managers', 'managers'),
   'deny-access': open('managers', 'managers'),
+  credit: open('managers', 'managers'),
 };
 
 /** Rows that are buttons, not subcommands: how refusals name them. */
@@ -413,17 +487,35 @@ export function decide(
     case 'fix': {
       const check = checkFixVersion(event.version, event.latestTag);
       if (!check.ok) return ok({ effects: [reply({ type: 'invalid', error: check.error })] });
-      if (report.patchedVersion === check.version) {
+      // A blank ecosystem is filled from the policy; without one, GitHub would refuse the PATCH.
+      const pkg = packageOf(ctx.policy, report.repo);
+      const onGitHub = !event.packageMissing || pkg !== undefined;
+      const catchUp = onGitHub && report.fixNotOnGitHub === check.version;
+      if (report.patchedVersion === check.version && !catchUp) {
         return refuse(`${report.ghsaId} already records ${check.version} as its patched version.`);
       }
-      d.github.push({ kind: 'update', patchedVersion: check.version });
+      if (onGitHub) {
+        d.github.push({
+          kind: 'update',
+          patchedVersion: check.version,
+          ...(pkg ? { package: pkg } : {}),
+        });
+      }
       return d
-        .record({ patchedVersion: check.version }, { type: 'fix-version', version: check.version })
+        .record(
+          {
+            patchedVersion: check.version,
+            ...(!onGitHub ? { fixNotOnGitHub: check.version } : {}),
+            ...(onGitHub && report.fixNotOnGitHub ? { fixNotOnGitHub: '' } : {}),
+          },
+          { type: 'fix-version', version: check.version },
+        )
         .post(`fix-${d.at}`, {
           type: 'fix-set',
           by: actor,
           version: check.version,
           ...(event.latestTag ? { latestTag: event.latestTag } : {}),
+          ...(onGitHub ? {} : { notOnGitHub: true }),
         })
         .plan();
     }
@@ -457,19 +549,37 @@ export function decide(
         .record({}, { type: 'note', text: event.text })
         .post(`note-${d.at}`, { type: 'note', by: actor, text: event.text })
         .plan();
+    case 'reply':
+      if (event.text.trim() === '')
+        return refuse(
+          'Write the reply after `/vuln reply`, e.g. `/vuln reply Thanks, we reproduced it.`',
+        );
+      d.github.push({ kind: 'comment', body: signed(event.text, event.signature) });
+      return d
+        .record({}, { type: 'reply', text: event.text })
+        .post(`reply-${d.at}`, { type: 'reply', by: actor, text: event.text })
+        .plan();
+    case 'comments':
+      return comments(event.comments, d);
     case 'snooze':
       return ok({ effects: [{ kind: 'snooze', byMs: event.byMs }] });
     case 'request-access':
     case 'approve-access':
     case 'deny-access':
       return accessRequest(report, event, d, ctx);
+    case 'credit':
+      return credit(report, event, d, phase);
     case 'observed':
       return observed(report, event.advisory, event.release, d, ctx);
     case 'clock':
       return clockFired(report, event.step, event.plan, d, ctx);
     case 'arrived':
       return ok({
-        effects: [{ kind: 'open-channel' }, { kind: 'schedule', clock: 'response', catchUp: true }],
+        effects: [
+          { kind: 'open-channel' },
+          { kind: 'schedule', clock: 'response', catchUp: true },
+          { kind: 'collaborators' },
+        ],
       });
     case 'archive-due':
       return phase === 'published' || phase === 'closed'
@@ -530,13 +640,63 @@ function accessRequest(
     user,
     approved,
   });
-  if (approved) d.effects.push({ kind: 'invite' });
+  if (approved) d.effects.push({ kind: 'invite' }, { kind: 'collaborators' });
   d.effects.push({
     kind: 'tell',
     user,
     key: `access-answer-${user}-${d.at}`,
     notice: { type: 'access-answer', by: d.actor, approved },
   });
+  return d.plan();
+}
+
+/** `login (type)`, as status, the timeline and publish's checklist show a credit. */
+export function creditText(credit: Credit): string {
+  return `${credit.login} (${credit.type})`;
+}
+
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+
+/**
+ * `/vuln credit`: stored with the report; sent to GitHub at once for an accepted report, else on
+ * acceptance (with the reporter's default credit).
+ */
+function credit(
+  report: Report,
+  event: Extract<CommandEvent, { type: 'credit' }>,
+  d: Draft,
+  phase: Phase,
+): Decision {
+  const { login, creditType } = event;
+  if (!GITHUB_LOGIN.test(login)) {
+    return refuse(
+      `"${login}" is not a GitHub login: give it without the @, e.g. \`/vuln credit octocat finder\`.`,
+    );
+  }
+  const overrides = creditOverrides(report);
+  const existing = Object.keys(overrides).find((l) => l.toLowerCase() === login.toLowerCase());
+  const before = creditsOf(report).find((c) => c.login.toLowerCase() === login.toLowerCase());
+  if ((before?.type ?? 'none') === creditType) {
+    return refuse(
+      creditType === 'none'
+        ? `${login} is not credited on ${report.ghsaId}.`
+        : `${login} is already credited on ${report.ghsaId} as ${creditType}.`,
+    );
+  }
+  const next = { ...overrides };
+  if (existing !== undefined) delete next[existing];
+  next[login] = creditType;
+  const updated = { ...report, credits: JSON.stringify(next) };
+  d.record({ credits: updated.credits }, { type: 'credit-set', login, creditType });
+  if (phase !== 'triage') {
+    d.github.push({ kind: 'update', credits: creditsOf(updated) });
+  }
+  const said =
+    creditType === 'none'
+      ? `${login} is no longer credited on ${report.ghsaId}.`
+      : `${login} is credited on ${report.ghsaId} as ${creditType}.`;
+  const when = phase === 'triage' ? ' GitHub gets the credits when the report is accepted.' : '';
+  d.post(`credit-${d.at}`, { type: 'text', text: `<@${actorId(d.actor)}>: ${said}${when}` });
   return d.plan();
 }
 
@@ -557,7 +717,18 @@ function triage(
   if (decision === 'needs-info' && report.respondedAt) {
     return refuse(`${report.ghsaId} already has its response (${report.decision ?? 'decided'}).`);
   }
-  if (decision === 'accept') d.github.push({ kind: 'update', state: 'draft' });
+  if (decision === 'accept') {
+    // On acceptance the advisory credits the reporter (P-credits), unless a `/vuln credit` said not.
+    const credits = creditsOf(report);
+    d.github.push({ kind: 'update', state: 'draft', ...(credits.length > 0 ? { credits } : {}) });
+  }
+  // The question goes to the reporter as an advisory comment, when GitHub has that API.
+  if (event.type === 'needs-info' && event.reason?.trim())
+    d.github.push({
+      kind: 'comment',
+      body: signed(event.reason, event.signature ?? 'the security team'),
+      optional: true,
+    });
   if (decision === 'reject' || decision === 'duplicate')
     d.github.push({ kind: 'update', state: 'closed' });
   decided(report, decision, event.reason, d, ctx, {
@@ -732,6 +903,9 @@ function observed(
       }
     } else if (to === 'draft' && report.decision !== 'accept') {
       decided(report, 'accept', undefined, d, ctx);
+      // Accepted in GitHub's UI: the reporter is credited all the same.
+      const credits = creditsOf(report);
+      if (credits.length > 0) d.github.push({ kind: 'update', credits });
     } else {
       d.record({ githubState: to }, { type: 'github-state-changed', from, to });
       d.post(`state-${to}-${d.at}`, { type: 'state-changed', state: to });
@@ -797,6 +971,43 @@ function observed(
     const anything = Object.keys(d.fields).length > 0 || d.entries.length > 0;
     d.fields.githubUpdatedAt = advisory.updatedAt;
     if (!anything) return ok({ store: { fields: d.fields, entries: [] } });
+  }
+  return d.plan();
+}
+
+/** A comment vulnbot writes on someone's behalf: their words, then who wrote them. */
+export function signed(text: string, signature: string): string {
+  return `${text.trim()}\n\n— ${signature} (via vulnbot)`;
+}
+
+/**
+ * Comments on the advisory, from the reporter or anyone on GitHub: each new one is posted once
+ * (its key names the comment, never its text), each edit once (keyed by its time). The text is
+ * only in the post; the timeline records which comment, and who wrote it.
+ */
+function comments(list: SeenComment[], d: Draft): Decision {
+  for (const c of list) {
+    const edited = c.seen && c.updatedAt !== c.createdAt;
+    if (c.seen && !edited) continue;
+    const key = edited ? `comment-${c.id}-edited-${c.updatedAt}` : `comment-${c.id}`;
+    d.effects.push({
+      kind: 'post',
+      key,
+      notice: {
+        type: 'github-comment',
+        login: c.login,
+        url: c.htmlUrl,
+        body: c.body,
+        edited,
+      },
+      entry: {
+        type: 'github-comment',
+        commentId: c.id,
+        ...(edited ? { edited } : {}),
+        at: d.at,
+        actor: `github:${c.login}`,
+      },
+    });
   }
   return d.plan();
 }

@@ -43,11 +43,17 @@ export type Notice =
   | { type: 'cwe-set'; by: Actor; cweIds: string[] }
   | { type: 'cve-requested'; by: Actor }
   | { type: 'fork-created'; by: Actor; url: string }
-  | { type: 'fix-set'; by: Actor; version: string; latestTag?: string }
+  /** `notOnGitHub`: the advisory names no package ecosystem and the policy none either. */
+  | { type: 'fix-set'; by: Actor; version: string; latestTag?: string; notOnGitHub?: boolean }
   | { type: 'published'; by: Actor; skipped: string[]; releaseNotesEntry: string }
   | { type: 'closed'; by: Actor; state: 'closed' | 'withdrawn'; reason?: string }
   | { type: 'final-summary' }
   | { type: 'note'; by: Actor; text: string }
+  | { type: 'reply'; by: Actor; text: string }
+  /** A comment on the advisory, new or edited, from anyone on GitHub. */
+  | { type: 'github-comment'; login: string; url: string; body: string; edited: boolean }
+  /** GitHub has no advisory comments API here (404): said once per report. */
+  | { type: 'comments-unavailable' }
   | { type: 'state-changed'; state: GithubState }
   | { type: 'cve-assigned'; cveId: string; owner?: string }
   | { type: 'severity-claim'; vector: string; score: string; rating: string }

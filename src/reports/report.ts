@@ -69,6 +69,8 @@ export const reportSchema = z.object({
   cweIds: z.string().optional(),
   /** The release that fixes it (P9), e.g. v0.8.2. */
   patchedVersion: z.string().optional(),
+  /** The patched version recorded in vulnbot only (no package ecosystem to write it with); '' once on GitHub. */
+  fixNotOnGitHub: z.string().optional(),
   /** The advisory's temporary private fork (P7). */
   forkUrl: z.string().optional(),
   cveRequestedAt: z.string().optional(),
@@ -83,6 +85,8 @@ export const reportSchema = z.object({
   accessPending: z.string().optional(),
   /** Comma-separated Slack user ids a security manager let in: part of the report's group. */
   accessGranted: z.string().optional(),
+  /** `/vuln credit` overrides, JSON `{ login: type | "none" }` (the reporter is credited by default). */
+  credits: z.string().optional(),
   /** Bumped by every change, for compare-and-set writes. */
   rev: z.coerce.number().int().default(0),
 });

@@ -26,6 +26,10 @@ export type TimelineEvent =
   | { type: 'announced'; channelId: string }
   | { type: 'archived'; channelId: string }
   | { type: 'note'; text: string }
+  /** `/vuln reply`: posted on the advisory as a comment (the text is sealed with the entry). */
+  | { type: 'reply'; text: string }
+  /** A comment on the advisory (by `actor`, `github:<login>`) was posted in the channel. */
+  | { type: 'github-comment'; commentId: number; edited?: boolean }
   | { type: 'effect-failed'; effect: string; error: string }
   | { type: 'github-synced'; field: string; value: string }
   /** Someone outside the group removed from the channel: on joining, or found by the audit. */
@@ -39,7 +43,17 @@ export type TimelineEvent =
   | { type: 'channel-alert'; problem: 'not-private' | 'unarchived' | 'shared' }
   | { type: 'access-requested'; user: string; reason?: string }
   | { type: 'access-granted'; user: string }
-  | { type: 'access-denied'; user: string };
+  | { type: 'access-denied'; user: string }
+  /** The advisory's collaborators set to the group's GitHub logins and teams. */
+  | {
+      type: 'collaborators-changed';
+      added: string[];
+      removed: string[];
+      teamsAdded: string[];
+      teamsRemoved: string[];
+    }
+  /** `/vuln credit`: a credit added, changed, or taken off (`creditType` none). */
+  | { type: 'credit-set'; login: string; creditType: string };
 
 export type TimelineType = TimelineEvent['type'];
 

@@ -267,6 +267,14 @@ export class ReportChannels {
     await this.redis.hset(postedKey, `shown-${key}`, digest);
   }
 
+  /**
+   * Marks `key` as said without posting it (`none` instead of a Slack ts): what vulnbot wrote
+   * itself, such as its own advisory comment, is not echoed back into the channel.
+   */
+  async markPosted(ghsaId: string, key: string): Promise<void> {
+    await this.redis.hsetnx(this.keys.posted(ghsaId), key, 'none');
+  }
+
   async wasPosted(ghsaId: string, key: string): Promise<boolean> {
     return (await this.redis.hexists(this.keys.posted(ghsaId), key)) === 1;
   }

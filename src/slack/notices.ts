@@ -1,6 +1,7 @@
 import { formatDistanceStrict } from 'date-fns';
-import type { Policy } from '../config/policy.js';
+import { ADVISORY_ECOSYSTEMS, type Policy } from '../config/policy.js';
 import type { Actor, Notice } from '../reports/notices.js';
+import { creditsOf, creditText } from '../reports/lifecycle.js';
 import type { Report } from '../reports/report.js';
 import { finalSummaryText, section, type SlackMessage } from './blocks.js';
 import { escapeSlackText, mention, slackDate, slackLink } from './escape.js';
@@ -93,7 +94,10 @@ function noticeText(notice: Notice, report: Report, policy: Policy): string {
       const basis = notice.latestTag
         ? ` (latest release: ${escapeSlackText(notice.latestTag)})`
         : ' (the repository has no release yet)';
-      return `:wrench: ${who(notice.by)} recorded that the fix for ${id} ships in *${escapeSlackText(notice.version)}*${basis}. Its release notes must mention the advisory (P10).`;
+      const onlyHere = notice.notOnGitHub
+        ? `\n:warning: Recorded in vulnbot only, not on GitHub: the advisory's affected package has no ecosystem, which GitHub requires. Set it in GitHub's UI, or give the repository a package in the policy (\`repos: { ${report.repo}: { package: { ecosystem: go, name: github.com/${report.repo} } } }\`, ecosystem one of ${ADVISORY_ECOSYSTEMS.join(', ')}) and run \`/vuln fix\` again.`
+        : '';
+      return `:wrench: ${who(notice.by)} recorded that the fix for ${id} ships in *${escapeSlackText(notice.version)}*${basis}. Its release notes must mention the advisory (P10).${onlyHere}`;
     }
     case 'published': {
       const by =
@@ -120,6 +124,14 @@ function noticeText(notice: Notice, report: Report, policy: Policy): string {
     }
     case 'note':
       return `:memo: Note from ${who(notice.by)}: ${escapeSlackText(notice.text)}`;
+    case 'reply':
+      return `:outbox_tray: ${who(notice.by)} replied on the advisory (${link}): ${escapeSlackText(notice.text)}`;
+    case 'github-comment': {
+      const what = notice.edited ? 'edited a comment' : 'commented';
+      return `:speech_balloon: *${escapeSlackText(notice.login)}* ${what} on GitHub (${slackLink(notice.url, 'comment')}):\n${escapeSlackText(notice.body)}`;
+    }
+    case 'comments-unavailable':
+      return `:information_source: GitHub's advisory comments API is not available for ${id}, so comments on the advisory are not shown here and \`/vuln reply\` cannot post: read and answer the reporter on GitHub (${link}).`;
     case 'state-changed':
       return notice.state === 'triage'
         ? `The advisory is back in *triage* on GitHub (${link}).`
@@ -133,7 +145,7 @@ function noticeText(notice: Notice, report: Report, policy: Policy): string {
     case 'cwe-synced':
       return `:label: The weaknesses of ${id} were set on GitHub: ${notice.cweIds.map(escapeSlackText).join(', ')}.`;
     case 'publish-blocked':
-      return `${id} cannot be published yet:\n• ${notice.missing.map(escapeSlackText).join('\n• ')}`;
+      return `${id} cannot be published yet:\n• ${notice.missing.map(escapeSlackText).join('\n• ')}\n${creditsLine(report)}`;
     case 'text':
       return notice.text;
     case 'invalid':
@@ -243,4 +255,14 @@ export function issueAlertMessage(alert: {
       `(the repository's private vulnerability reporting must be enabled), and consider hiding the issue's details. ` +
       `vulnbot has not commented on the issue and will not alert about it again.`,
   );
+}
+
+/** The advisory's credits as `/vuln status` and publish's checklist show them. */
+export function creditsLine(report: Report): string {
+  const credits = creditsOf(report);
+  return `Credits: ${
+    credits.length > 0
+      ? escapeSlackText(credits.map(creditText).join(', '))
+      : '_none_ (`/vuln credit <github-login> <type>`)'
+  }`;
 }

@@ -8,6 +8,7 @@ import {
   reportWithChannel,
   storedReport,
   type ReportSetup,
+  ACCEPTED,
 } from './commandsSupport.js';
 
 let r: ReportSetup;
@@ -100,7 +101,7 @@ describe('/vuln: who may run what, and where', () => {
 describe('/vuln triage', () => {
   it('accept moves the advisory to draft, records the response and stops the reminders', async () => {
     const answer = await r.vuln('USECMGR1', 'triage accept');
-    expect(advisoryPatches(r.h)).toEqual([{ state: 'draft' }]);
+    expect(advisoryPatches(r.h)).toEqual([ACCEPTED]);
     expect(answer.posted).toMatch(
       /<@USECMGR1> accepted GHSA-hv58-4hqr-7vxj.*draft.*Response recorded/s,
     );
@@ -146,7 +147,7 @@ describe('/vuln triage', () => {
     expect((await r.vuln('UMAINT1', 'triage reject')).ephemeral).toMatch(
       /Only a security manager may run `\/vuln triage reject`/,
     );
-    expect(advisoryPatches(r.h)).toEqual([{ state: 'draft' }]);
+    expect(advisoryPatches(r.h)).toEqual([ACCEPTED]);
     expect((await storedReport(r.h))['decision']).toBe('accept');
   });
 
@@ -336,7 +337,7 @@ describe('summary buttons', () => {
       3_000,
       'the decision',
     );
-    expect(advisoryPatches(r.h)).toEqual([{ state: 'draft' }]);
+    expect(advisoryPatches(r.h)).toEqual([ACCEPTED]);
   });
 
   it('Score… opens a modal that refuses a bad vector in place and scores a good one', async () => {

@@ -105,6 +105,12 @@ export async function reportWithChannel(
   return { h, channel, vuln };
 }
 
+/**
+ * The PATCH of an acceptance: the advisory moves to draft and credits the reporter (the fixture's
+ * sender) as `reporter` (issue 9).
+ */
+export const ACCEPTED = { state: 'draft', credits: [{ login: 'promofaux2', type: 'reporter' }] };
+
 /** PATCH bodies vulnbot sent for the advisory. */
 export function advisoryPatches(h: Harness): Record<string, unknown>[] {
   return h.github

@@ -288,9 +288,11 @@ describe('help text', () => {
       'cve',
       'fork',
       'fix',
+      'credit',
       'publish',
       'close',
       'note',
+      'reply',
       'request-access',
     ]);
   });
@@ -347,7 +349,7 @@ describe('help text', () => {
       '*`/vuln triage accept|reject|needs-info [reason] or /vuln triage duplicate GHSA-xxxx-xxxx-xxxx [reason]`*',
     );
     expect(text).toContain(
-      '`needs-info` asks the reporter for more; the response clock keeps running.',
+      '`needs-info <question>` asks the reporter for more: the question is posted as a comment on the GitHub advisory (where GitHub has the comments API); the response clock keeps running.',
     );
     expect(text).toContain('Example: `/vuln triage accept reproduced on the latest release`');
     expect(text).not.toContain('/vuln publish');

@@ -138,7 +138,7 @@ describe('environment', () => {
     ).toEqual([
       'SLACK_BOT_TOKEN: is required',
       'SLACK_SIGNING_SECRET: is required',
-      'GITHUB_TOKEN: is required',
+      expect.stringMatching(/^GITHUB_TOKEN: is required .* or configure a GitHub App instead/),
       'GITHUB_WEBHOOK_SECRET: is required',
       'REDIS_URL: must start with redis:// or rediss://',
       expect.stringMatching(/^PORT: /),

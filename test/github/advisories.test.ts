@@ -307,9 +307,9 @@ describe('AdvisoryGateway against the GitHub stand-in', () => {
       expect(github.callsTo('PATCH', /./)).toHaveLength(0);
     });
 
-    it("passes on GitHub's refusal of a reported advisory whose ecosystem is blank", async () => {
-      // Reported advisories carry `ecosystem: ""` (see the fixture); GitHub's schema requires a
-      // known ecosystem on PATCH, so the maintainers must pick one first.
+    const blankEcosystem = () => {
+      // Reported advisories carry `ecosystem: ""` (see the fixture); GitHub's schema requires one
+      // of its ecosystems on every entry of a PATCH.
       const reported = fixtureAdvisory('repository_advisory.reported.payload.json');
       github.addAdvisory('pi-hole/land_of_confusion', {
         ...reported,
@@ -322,6 +322,13 @@ describe('AdvisoryGateway against the GitHub stand-in', () => {
           },
         ],
       });
+    };
+
+    it('never sends a patched version for a package with a blank ecosystem, and says how to fix it', async () => {
+      blankEcosystem();
+      expect(
+        await gateway.affectedPackageMissing('pi-hole/land_of_confusion', 'GHSA-hv58-4hqr-7vxj'),
+      ).toBe(true);
 
       const error = await failure(
         gateway.update('pi-hole/land_of_confusion', 'GHSA-hv58-4hqr-7vxj', {
@@ -329,17 +336,49 @@ describe('AdvisoryGateway against the GitHub stand-in', () => {
         }),
       );
 
-      expect(error.message).toBe(
-        'GitHub refused to update GHSA-hv58-4hqr-7vxj in pi-hole/land_of_confusion (422): Validation Failed: package ecosystem is not included in the list',
+      expect(error.status).toBe(422);
+      expect(error.message).toContain(
+        'its affected package has no ecosystem, which GitHub requires',
       );
-      // The request body (and the values GitHub quotes back) reach neither the error nor the logs.
+      expect(error.message).toContain('repos: { pi-hole/land_of_confusion: { package:');
+      expect(github.callsTo('PATCH', /./)).toHaveLength(0);
       expect(inspect(error, { depth: 10 })).not.toContain('embargoed-internal-package');
-      expect(JSON.stringify(error)).not.toContain('embargoed-internal-package');
-      expect(logs.text).toContain(
-        'PATCH /repos/pi-hole/land_of_confusion/security-advisories/GHSA-hv58-4hqr-7vxj - 422',
-      );
       expect(logs.text).not.toContain('embargoed-internal-package');
-      expect(logs.text).not.toContain(github.token);
+    });
+
+    it("fills a blank ecosystem with the policy's package, in a body GitHub's schema accepts", async () => {
+      blankEcosystem();
+
+      const snapshot = await gateway.update('pi-hole/land_of_confusion', 'GHSA-hv58-4hqr-7vxj', {
+        patchedVersion: '5.0',
+        package: { ecosystem: 'go', name: 'github.com/pi-hole/land_of_confusion' },
+      });
+
+      expect(snapshot.patchedVersions).toEqual(['5.0']);
+      expect(github.schemaRefusals).toEqual([]);
+      expect(github.advisory('GHSA-hv58-4hqr-7vxj').vulnerabilities).toEqual([
+        {
+          package: { ecosystem: 'go', name: 'github.com/pi-hole/land_of_confusion' },
+          vulnerable_version_range: '< 5.0',
+          patched_versions: '5.0',
+          vulnerable_functions: [],
+        },
+      ]);
+    });
+
+    it('keeps a package that already has an ecosystem, whatever the policy says', async () => {
+      const added = github.addAdvisory(REPO);
+      expect(await gateway.affectedPackageMissing(REPO, added.ghsa_id)).toBe(false);
+
+      await gateway.update(REPO, added.ghsa_id, {
+        patchedVersion: '1.0.0',
+        package: { ecosystem: 'go', name: 'github.com/acme/widget' },
+      });
+
+      expect(github.advisory(added.ghsa_id).vulnerabilities?.[0]?.package).toEqual({
+        ecosystem: 'npm',
+        name: 'widget',
+      });
     });
 
     it("reports GitHub's 422 for an invalid vector in its own words, not quoting the value", async () => {

@@ -17,6 +17,7 @@ import {
   GHSA,
   REPO,
   storedReport,
+  ACCEPTED,
 } from '../commands/commandsSupport.js';
 
 /**
@@ -264,7 +265,7 @@ describe('published anywhere: announced once whatever the path (4c)', () => {
     await expectToldOnce(r);
     expect(announcements(r.h)[0]?.text).toMatch(/GHSA-hv58-4hqr-7vxj.*critical \(CVSS 9\.8\)/s);
     // vulnbot did not publish it: the only state it wrote was the acceptance.
-    expect(advisoryPatches(r.h).filter((p) => 'state' in p)).toEqual([{ state: 'draft' }]);
+    expect(advisoryPatches(r.h).filter((p) => 'state' in p)).toEqual([ACCEPTED]);
   }, 20_000);
 
   it('two bot processes get the published webhook at once and both poll: one announcement', async () => {
@@ -326,7 +327,7 @@ describe('published anywhere: announced once whatever the path (4c)', () => {
     });
     const draft = await r.vuln('USECMGR1', 'publish');
     expect(draft.ephemeral).toMatch(
-      /cannot be published yet:\n• release v0\.8\.2 is not out yet \(a draft or pre-release does not count\)$/,
+      /cannot be published yet:\n• release v0\.8\.2 is not out yet \(a draft or pre-release does not count\)\nCredits: /,
     );
 
     // Published as a pre-release in GitHub's UI: still not the release people upgrade to.
@@ -357,7 +358,7 @@ describe('closed or withdrawn anywhere (4d)', () => {
 
     const answer = await r.vuln('USECMGR1', 'close fixed upstream, no release affected');
     expect(answer.ephemeral).toBeUndefined();
-    expect(advisoryPatches(r.h)).toEqual([{ state: 'draft' }, { state: 'closed' }]);
+    expect(advisoryPatches(r.h)).toEqual([ACCEPTED, { state: 'closed' }]);
     expect(r.h.github.advisory(GHSA).state).toBe('closed');
     await eventually(() => r!.channel.is_archived, 3_000, 'the channel archived');
     expect(keyed(r.channel, 'closed-closed').map((m) => m.text)).toEqual([
@@ -399,7 +400,7 @@ describe('closed or withdrawn anywhere (4d)', () => {
     expect(r.h.slack.callsTo('conversations.archive')).toHaveLength(1);
     expect((await storedReport(r.h))['githubState']).toBe('withdrawn');
     // vulnbot changed nothing on GitHub after the acceptance.
-    expect(advisoryPatches(r.h)).toEqual([{ state: 'draft' }]);
+    expect(advisoryPatches(r.h)).toEqual([ACCEPTED]);
   }, 20_000);
 
   it('archives a published report archiveAfter later (2s): open right after publishing', async () => {
@@ -457,7 +458,7 @@ describe('closed or withdrawn anywhere (4d)', () => {
       'Only a security manager may run `/vuln close` once a report is accepted (P5): ask <@USECMGR1>.',
     );
     expect(answer.posted).toBeUndefined();
-    expect(advisoryPatches(r.h)).toEqual([{ state: 'draft' }]);
+    expect(advisoryPatches(r.h)).toEqual([ACCEPTED]);
     expect(r.h.github.advisory(GHSA).state).toBe('draft');
     expect((await storedReport(r.h))['githubState']).toBe('draft');
     expect(r.channel.is_archived).toBe(false);

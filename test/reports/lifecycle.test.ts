@@ -145,6 +145,7 @@ type Command = CommandEvent['type'];
 const EXPECTED_ACCESS: Record<Command, Expected[]> = {
   status: ['group', 'group', 'group', 'group'],
   note: ['group', 'group', 'group', 'group'],
+  reply: open('group', 'group'),
   accept: open('managers', /already accepted/),
   reject: open('group', 'managers'), // overturning an acceptance is a manager's call
   duplicate: open('group', 'managers'),
@@ -162,6 +163,7 @@ const EXPECTED_ACCESS: Record<Command, Expected[]> = {
   'request-access': open('anyone', 'anyone'),
   'approve-access': open('managers', 'managers'),
   'deny-access': open('managers', 'managers'),
+  credit: open('managers', 'managers'),
 };
 /** Rows that are buttons (on an access request), not subcommands. */
 const BUTTON_ROWS: readonly Command[] = ['approve-access', 'deny-access'];
@@ -186,6 +188,7 @@ function expectedFor(command: Command, phase: Phase, who: Who): 'allowed' | RegE
 const COMMAND_EVENTS: Record<Command, CommandEvent> = {
   status: { type: 'status' },
   note: { type: 'note', text: 'reproduced on v0.8.1' },
+  reply: { type: 'reply', text: 'Thanks, reproduced.', signature: 'Ada' },
   accept: { type: 'accept', reason: 'reproduced' },
   reject: { type: 'reject', reason: 'works as designed' },
   duplicate: { type: 'duplicate', original: 'GHSA-cfgh-jmpq-rvwx' },
@@ -195,6 +198,7 @@ const COMMAND_EVENTS: Record<Command, CommandEvent> = {
   snooze: { type: 'snooze', byMs: DAY },
   score: { type: 'score', vector: CRITICAL },
   cwe: { type: 'cwe', cweIds: ['CWE-787'] },
+  credit: { type: 'credit', login: 'octocat', creditType: 'finder' },
   cve: { type: 'cve' },
   fork: { type: 'fork' },
   fix: { type: 'fix', version: 'v0.8.2', latestTag: 'v0.8.1' },
@@ -284,11 +288,33 @@ const accessAnswer = (plan: Plan, approved: boolean) => {
 };
 
 const EFFECTS: Record<Command, (plan: Plan, phase: Phase, report: Report) => void> = {
+  credit: (plan, phase) => {
+    expect(plan.store?.entries).toContainEqual(
+      expect.objectContaining({ type: 'credit-set', login: 'octocat', creditType: 'finder' }),
+    );
+    expect(plan.github).toEqual(
+      phase === 'triage'
+        ? []
+        : [
+            {
+              kind: 'update',
+              credits: expect.arrayContaining([{ login: 'octocat', type: 'finder' }]) as unknown,
+            },
+          ],
+    );
+  },
   status: (plan) => expect(plan).toEqual({ ok: true, announce: false, github: [], effects: [] }),
   note: (plan) => {
     expect(plan.github).toEqual([]);
     expect(plan.store?.entries).toEqual([expect.objectContaining({ type: 'note' })]);
     expect(postKeys(plan)).toEqual([`note-${AT}`]);
+  },
+  reply: (plan) => {
+    expect(plan.github).toEqual([
+      { kind: 'comment', body: 'Thanks, reproduced.\n\n— Ada (via vulnbot)' },
+    ]);
+    expect(plan.store?.entries).toEqual([expect.objectContaining({ type: 'reply' })]);
+    expect(postKeys(plan)).toEqual([`reply-${AT}`]);
   },
   accept: (plan) => {
     expect(plan.github).toEqual([{ kind: 'update', state: 'draft' }]);
@@ -323,8 +349,11 @@ const EFFECTS: Record<Command, (plan: Plan, phase: Phase, report: Report) => voi
     expect(plan.store?.fields.duplicateOf).toBe('GHSA-cfgh-jmpq-rvwx');
   },
   'needs-info': (plan) => {
-    // Not an answer yet (P4): the response clock keeps running, GitHub is left alone.
-    expect(plan.github).toEqual([]);
+    // Not an answer yet (P4): the response clock keeps running; the question goes to the
+    // reporter as an advisory comment (skipped where GitHub has no comments API).
+    expect(plan.github).toEqual([
+      { kind: 'comment', body: expect.stringContaining('which version?'), optional: true },
+    ]);
     expect(plan.store?.fields).toEqual({ decision: 'needs-info' });
     expect(kinds(plan)).not.toContain('cancel');
     expect(postKeys(plan)).toEqual([`triage-needs-info-${AT}`]);
@@ -463,6 +492,7 @@ describe('the role table (P2, P5, P13)', () => {
   const WHO_MAY: Record<Command, string> = {
     status: 'the need-to-know group',
     note: 'the need-to-know group',
+    reply: 'the need-to-know group (open reports)',
     accept: 'security managers (reports in triage)',
     reject: 'the need-to-know group; security managers once accepted (open reports)',
     duplicate: 'the need-to-know group; security managers once accepted (open reports)',
@@ -479,6 +509,7 @@ describe('the role table (P2, P5, P13)', () => {
     'request-access': 'anyone (open reports)',
     'approve-access': 'security managers (open reports)',
     'deny-access': 'security managers (open reports)',
+    credit: 'security managers (open reports)',
   };
   it.each(COMMANDS)('whoMay(%s) agrees with the table', (command) => {
     expect(whoMay(command)).toBe(WHO_MAY[command]);
@@ -1014,7 +1045,11 @@ const OTHER_EFFECTS: Record<Other, (plan: Plan, phase: Phase, actor: Actor) => v
       ok: true,
       announce: false,
       github: [],
-      effects: [{ kind: 'open-channel' }, { kind: 'schedule', clock: 'response', catchUp: true }],
+      effects: [
+        { kind: 'open-channel' },
+        { kind: 'schedule', clock: 'response', catchUp: true },
+        { kind: 'collaborators' },
+      ],
     }),
 };
 const OTHER_CASES = (Object.keys(OTHER_EVENTS) as Other[]).flatMap((event) =>

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { createPublicKey, randomBytes, randomInt, verify, type KeyObject } from 'node:crypto';
 import {
   type IncomingHttpHeaders,
   type IncomingMessage,
@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listenOnLoopback } from './loopback.js';
+import { checkRequest, isPreviewRoute } from './openapiCheck.js';
 import { scoreCvss } from '../../src/scoring/index.js';
 
 /**
@@ -17,7 +18,10 @@ import { scoreCvss } from '../../src/scoring/index.js';
  * GitHub, and change them "as if in GitHub's UI".
  *
  * Where GitHub's behaviour is documented but not observed here (exact 422 wording, the ecosystem
- * check on PATCH), the stand-in follows GitHub's OpenAPI description and says so.
+ * check on PATCH), the stand-in follows GitHub's OpenAPI description and says so. Every request is
+ * checked against that description (`@octokit/openapi`, see openapiCheck.ts): an unknown route is
+ * 404, a query or JSON body that does not fit is 422 (`Invalid request.`), and `schemaRefusals`
+ * lists them. Preview routes the description lacks (advisory comments) are not checked.
  */
 export interface StandInUser {
   login: string;
@@ -153,6 +157,45 @@ export interface Call {
   at: number;
 }
 
+/**
+ * A comment on a repository advisory, as the comments API (public preview since 2026-10-02) is
+ * assumed to answer: `GET/POST …/security-advisories/{ghsa_id}/comments` (list with `since`),
+ * `GET/PATCH …/comments/{comment_id}`.
+ */
+export interface StandInComment {
+  id: number;
+  body: string;
+  user: StandInUser;
+  html_url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * A GitHub App registered on the stand-in (`installApp`): its public key checks the JWTs vulnbot
+ * signs, and its installations issue tokens that expire after `tokenLifetimeMs`.
+ */
+export interface StandInApp {
+  id: number;
+  /** The app's public key (PEM or KeyObject); the test keeps the private key for vulnbot. */
+  publicKey: string | KeyObject;
+  /** Where the app is installed: installation id and account (organisation) login. */
+  installations: { id: number; account: string }[];
+  /** How long an installation token lives (GitHub: one hour). Default 60 s. */
+  tokenLifetimeMs?: number;
+}
+
+export interface IssuedToken {
+  token: string;
+  installationId: number;
+  /** When the stand-in stops accepting it (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** Paths GitHub authenticates with the app's JWT, not with a token. */
+const APP_ROUTE =
+  /^\/(?:app(?:\/.*)?|(?:orgs|users)\/[^/]+\/installation|repos\/[^/]+\/[^/]+\/installation)$/;
+
 interface Answer {
   status: number;
   body: unknown;
@@ -203,12 +246,21 @@ const WEB = 'https://github.com';
 export class GitHubStandIn {
   readonly token = 'ghs-stand-in-token';
   readonly calls: Call[] = [];
+  /** Requests refused (422) because they do not fit GitHub's OpenAPI description. */
+  readonly schemaRefusals: { method: string; path: string; errors: string[] }[] = [];
   readonly repos = new Map<string, StandInRepo>();
   /** While true, `/forks` answers 202 but the advisory's `private_fork` waits for `forkAppears`. */
   deferForks = false;
+  /** While true, the advisory comments API answers 404 (GitHub without the preview). */
+  commentsUnavailable = false;
+  private readonly comments = new Map<string, StandInComment[]>();
   private readonly advisories = new Map<string, StoredAdvisory>();
   private readonly releases = new Map<string, { seq: number; data: StandInRelease }[]>();
   private readonly faults: { method: string; path: RegExp; fault: Fault }[] = [];
+  /** The GitHub App, once `installApp` registered one. */
+  private app: (StandInApp & { key: KeyObject }) | undefined;
+  /** Installation tokens handed out by `POST /app/installations/{id}/access_tokens`. */
+  readonly issuedTokens: IssuedToken[] = [];
   private server: Server | undefined;
   private seq = 1;
 
@@ -238,6 +290,12 @@ export class GitHubStandIn {
 
   callsTo(method: string, path: RegExp): Call[] {
     return this.calls.filter((c) => c.method === method.toUpperCase() && path.test(c.path));
+  }
+
+  /** Registers a GitHub App and its installations (the repositories' owners need no setup). */
+  installApp(app: StandInApp): void {
+    const key = typeof app.publicKey === 'string' ? createPublicKey(app.publicKey) : app.publicKey;
+    this.app = { ...app, key };
   }
 
   /** Adds a repository, or changes whether it is private. */
@@ -341,6 +399,37 @@ export class GitHubStandIn {
     return this.setAdvisory(ghsaId, { private_fork: fork });
   }
 
+  /** The advisory's comments, oldest first (vulnbot's too). */
+  commentsOf(ghsaId: string): StandInComment[] {
+    return this.comments.get(ghsaId) ?? [];
+  }
+
+  /** Someone (the reporter, by default) comments on the advisory in GitHub's UI. */
+  addComment(ghsaId: string, body: string, login = 'security-reporter'): StandInComment {
+    const stored = this.stored(ghsaId);
+    const id = 300_000 + this.seq++;
+    const at = this.timestamp();
+    const comment: StandInComment = {
+      id,
+      body,
+      user: user(login),
+      html_url: `${stored.data.html_url}#advisory-comment-${id}`,
+      created_at: at,
+      updated_at: at,
+    };
+    this.comments.set(ghsaId, [...this.commentsOf(ghsaId), comment]);
+    return comment;
+  }
+
+  /** A comment edited in GitHub's UI (`updated_at` moves unless given). */
+  editComment(ghsaId: string, id: number, body: string, updatedAt?: string): StandInComment {
+    const comment = this.commentsOf(ghsaId).find((c) => c.id === id);
+    if (!comment) throw new Error(`no comment ${id} on ${ghsaId}`);
+    comment.body = body;
+    comment.updated_at = updatedAt ?? this.timestamp();
+    return comment;
+  }
+
   addRelease(repo: string, release: NewRelease): StandInRelease {
     this.addRepo(repo);
     const id = 200_000 + this.seq++;
@@ -425,7 +514,7 @@ export class GitHubStandIn {
     if (fault && 'delayMs' in fault) {
       const held =
         fault.snapshotFirst && !badJson
-          ? this.route(method, path, url.searchParams, body, `${this.url}${prefix}`)
+          ? this.checkedRoute(method, path, url.searchParams, body, `${this.url}${prefix}`)
           : undefined;
       await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
       if (held) return send(res, held);
@@ -438,13 +527,16 @@ export class GitHubStandIn {
     if (token === undefined) {
       return send(res, { status: 401, body: problem('Requires authentication', 401) });
     }
-    if (token !== this.token) {
+    if (APP_ROUTE.test(path)) {
+      // As the app: a JWT signed with its private key (RS256), short-lived, issued by its id.
+      const refusal = this.jwtRefusal(token);
+      if (refusal) return send(res, { status: 401, body: problem(refusal, 401) });
+    } else if (token !== this.token && !this.liveInstallationToken(token, path)) {
       return send(res, { status: 401, body: problem('Bad credentials', 401) });
     }
     if (badJson) return send(res, { status: 400, body: problem('Problems parsing JSON', 400) });
-
     const base = `${this.url}${prefix}`;
-    send(res, this.route(method, path, url.searchParams, body, base));
+    send(res, this.checkedRoute(method, path, url.searchParams, body, base));
   }
 
   private answerFault(res: ServerResponse, fault: Exclude<Fault, { delayMs: number }>): void {
@@ -472,6 +564,151 @@ export class GitHubStandIn {
     });
   }
 
+  /** Why GitHub would refuse this JWT for the app, or undefined when it is good. */
+  private jwtRefusal(jwt: string): string | undefined {
+    const app = this.app;
+    const undecodable = 'A JSON web token could not be decoded';
+    if (!app) return undecodable;
+    const [header, payload, signature, more] = jwt.split('.');
+    if (!header || !payload || !signature || more !== undefined) return undecodable;
+    try {
+      const head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as {
+        alg?: string;
+      };
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+        iss?: unknown;
+        iat?: unknown;
+        exp?: unknown;
+      };
+      const signed = Buffer.from(`${header}.${payload}`);
+      if (
+        head.alg !== 'RS256' ||
+        !verify('RSA-SHA256', signed, app.key, Buffer.from(signature, 'base64url'))
+      ) {
+        return undecodable;
+      }
+      const now = Math.floor(Date.now() / 1000);
+      if (String(claims.iss) !== String(app.id)) return 'Integration not found';
+      if (typeof claims.exp !== 'number' || claims.exp <= now) {
+        return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+      }
+      if (claims.exp - now > 600) {
+        return "'Expiration time' claim ('exp') is too far in the future";
+      }
+      if (typeof claims.iat !== 'number' || claims.iat > now + 60) {
+        return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+      }
+      return undefined;
+    } catch {
+      return undecodable;
+    }
+  }
+
+  /** An installation token that has not expired, used on its installation's account. */
+  private liveInstallationToken(token: string, path: string): boolean {
+    const issued = this.issuedTokens.find((t) => t.token === token);
+    if (!issued || Date.now() >= issued.expiresAt) return false;
+    const account = this.app?.installations.find((i) => i.id === issued.installationId)?.account;
+    const [top, owner] = path.split('/').filter(Boolean);
+    return (top !== 'repos' && top !== 'orgs') || owner?.toLowerCase() === account?.toLowerCase();
+  }
+
+  private installationJson(installation: { id: number; account: string }, base: string) {
+    const at = '2026-01-05T10:00:00Z';
+    return {
+      id: installation.id,
+      account: user(installation.account, 'Organization'),
+      repository_selection: 'all',
+      access_tokens_url: `${base}/app/installations/${installation.id}/access_tokens`,
+      repositories_url: `${base}/installation/repositories`,
+      html_url: `${WEB}/organizations/${installation.account}/settings/installations/${installation.id}`,
+      app_id: this.app?.id,
+      app_slug: 'vulnbot',
+      target_id: user(installation.account, 'Organization').id,
+      target_type: 'Organization',
+      permissions: {
+        repository_advisories: 'write',
+        contents: 'read',
+        issues: 'read',
+        metadata: 'read',
+      },
+      events: ['repository_advisory', 'issues'],
+      created_at: at,
+      updated_at: at,
+      single_file_name: null,
+      has_multiple_single_files: false,
+      single_file_paths: [],
+      suspended_by: null,
+      suspended_at: null,
+    };
+  }
+
+  /** `/app/installations…` and `/orgs/{org}/installation`, as the app (JWT checked already). */
+  private appRoute(method: string, segments: string[], base: string): Answer {
+    const installations = this.app?.installations ?? [];
+    const [top, a, b, c, d] = segments;
+    if (top === 'orgs' && a && b === 'installation' && c === undefined && method === 'GET') {
+      const found = installations.find((i) => i.account.toLowerCase() === a.toLowerCase());
+      return found ? { status: 200, body: this.installationJson(found, base) } : notFound();
+    }
+    if (top !== 'app' || a !== 'installations') return notFound();
+    if (b === undefined && method === 'GET') {
+      return { status: 200, body: installations.map((i) => this.installationJson(i, base)) };
+    }
+    const installation = installations.find((i) => String(i.id) === b);
+    if (!installation) return notFound();
+    if (c === 'access_tokens' && d === undefined && method === 'POST') {
+      const lifetime = this.app?.tokenLifetimeMs ?? 60_000;
+      const issued: IssuedToken = {
+        token: `ghs_${randomBytes(18).toString('base64url')}`,
+        installationId: installation.id,
+        expiresAt: Date.now() + lifetime,
+      };
+      this.issuedTokens.push(issued);
+      return {
+        status: 201,
+        body: {
+          token: issued.token,
+          // GitHub's timestamps have whole seconds: never later than the real expiry.
+          expires_at: new Date(Math.floor(issued.expiresAt / 1000) * 1000)
+            .toISOString()
+            .replace(/\.\d{3}Z$/, 'Z'),
+          permissions: this.installationJson(installation, base).permissions,
+          repository_selection: 'all',
+        },
+      };
+    }
+    if (c === undefined && method === 'GET') {
+      return { status: 200, body: this.installationJson(installation, base) };
+    }
+    return notFound();
+  }
+
+  /**
+   * GitHub's OpenAPI description first (`@octokit/openapi`): an unknown route is 404, a request
+   * that does not fit it (query, JSON body) is 422 as GitHub words it; then the route itself.
+   */
+  private checkedRoute(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    body: unknown,
+    base: string,
+  ): Answer {
+    if (!isPreviewRoute(path)) {
+      const checked = checkRequest(method, path, query, body);
+      if (!checked.ok && checked.status === 404) return notFound();
+      if (!checked.ok) {
+        this.schemaRefusals.push({ method, path, errors: checked.errors });
+        return {
+          status: 422,
+          body: { ...problem('Invalid request.', 422), errors: checked.errors },
+        };
+      }
+    }
+    return this.route(method, path, query, body, base);
+  }
+
   private route(
     method: string,
     path: string,
@@ -480,6 +717,7 @@ export class GitHubStandIn {
     base: string,
   ): Answer {
     const segments = path.split('/').filter(Boolean).map(decodeSegment);
+    if (APP_ROUTE.test(path)) return this.appRoute(method, segments, base);
     const [top, a, b, c, d, e, extra] = segments;
     if (top === 'repos' && a && b) {
       const repo = this.repos.get(`${a}/${b}`.toLowerCase());
@@ -492,6 +730,8 @@ export class GitHubStandIn {
           return this.page(list, query, `${base}${path}`);
         }
         const stored = d ? this.advisories.get(d) : undefined;
+        if (stored && e === 'comments' && stored.repo.toLowerCase() === repo.fullName.toLowerCase())
+          return this.commentsRoute(stored, method, extra, query, body);
         if (!stored || stored.repo.toLowerCase() !== repo.fullName.toLowerCase() || extra) {
           return notFound();
         }
@@ -525,6 +765,45 @@ export class GitHubStandIn {
       if (!hasRepos) return notFound();
       const list = this.advisoriesOf((s) => s.repo.toLowerCase().split('/')[0] === owner);
       return this.page(list, query, `${base}${path}`);
+    }
+    return notFound();
+  }
+
+  private commentsRoute(
+    stored: StoredAdvisory,
+    method: string,
+    id: string | undefined,
+    query: URLSearchParams,
+    body: unknown,
+  ): Answer {
+    if (this.commentsUnavailable) return notFound();
+    const ghsaId = stored.data.ghsa_id;
+    const text = (body as { body?: unknown } | undefined)?.body;
+    const invalid = (): Answer => ({
+      status: 422,
+      body: {
+        ...problem('Validation Failed', 422),
+        errors: [{ resource: 'AdvisoryComment', field: 'body', code: 'missing_field' }],
+      },
+    });
+    if (id === undefined) {
+      if (method === 'GET') {
+        const since = query.get('since');
+        const list = this.commentsOf(ghsaId).filter((c) => !since || c.updated_at >= since);
+        return { status: 200, body: list };
+      }
+      if (method === 'POST') {
+        if (typeof text !== 'string' || text.trim() === '') return invalid();
+        return { status: 201, body: this.addComment(ghsaId, text, 'vulnbot[bot]') };
+      }
+      return notFound();
+    }
+    const comment = this.commentsOf(ghsaId).find((c) => String(c.id) === id);
+    if (!comment) return notFound();
+    if (method === 'GET') return { status: 200, body: comment };
+    if (method === 'PATCH') {
+      if (typeof text !== 'string' || text.trim() === '') return invalid();
+      return { status: 200, body: this.editComment(ghsaId, comment.id, text) };
     }
     return notFound();
   }
@@ -701,6 +980,26 @@ export class GitHubStandIn {
         patched_versions: (v['patched_versions'] as string | null) ?? null,
         vulnerable_functions: (v['vulnerable_functions'] as string[] | null) ?? [],
       }));
+    }
+    // Collaborators and credits: stored as GitHub keeps them (users as user objects).
+    const users = body['collaborating_users'];
+    if (Array.isArray(users) || users === null) {
+      next.collaborating_users = users === null ? null : users.map((l) => user(String(l)));
+    }
+    const teams = body['collaborating_teams'];
+    if (Array.isArray(teams) || teams === null) {
+      next.collaborating_teams =
+        teams === null ? null : teams.map((slug) => ({ slug: String(slug), name: String(slug) }));
+    }
+    const credits = body['credits'];
+    if (Array.isArray(credits) || credits === null) {
+      next.credits =
+        credits === null
+          ? []
+          : (credits as { login: string; type: string }[]).map((c) => ({
+              login: String(c.login),
+              type: String(c.type),
+            }));
     }
     stored.data = next;
     return { status: 200, body: next };

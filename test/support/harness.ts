@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { Keys } from '../../src/reports/keys.js';
 import { Sealer } from '../../src/reports/sealed.js';
 import { ReportStore } from '../../src/reports/store.js';
-import { GitHubStandIn } from './githubStandIn.js';
+import { GitHubStandIn, type StandInApp } from './githubStandIn.js';
 import { SlackStandIn } from './slackStandIn.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -77,11 +77,14 @@ export interface HarnessOptions {
   githubTimeoutMs?: number;
   /** Environment variables to add or (undefined) remove, e.g. VULNBOT_DATA_KEY. */
   env?: Record<string, string | undefined>;
+  /** A GitHub App registered on the GitHub stand-in before the bot starts. */
+  githubApp?: StandInApp;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const slack = await new SlackStandIn().start();
   const github = await new GitHubStandIn().start();
+  if (options.githubApp) github.installApp(options.githubApp);
   const namespace = `vulnbot-test-${randomUUID().slice(0, 8)}`;
   const logs = new LogCapture();
   const config: Config = {
