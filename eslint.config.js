@@ -21,7 +21,12 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs' },
   },
   {
-    files: ['src/cli/**', 'test/**', 'bench/**'],
+    // Plain Node scripts (scripts/*.mjs): Node's globals.
+    files: ['scripts/**'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+  },
+  {
+    files: ['src/cli/**', 'test/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },
   {
