@@ -186,14 +186,7 @@ export class AdvisoryGateway {
   /** The advisory's collaborating users and teams, as GitHub lists them now. */
   async collaborators(repo: string, ghsaId: string): Promise<Collaborators> {
     const op = advisoryOp('read', repo, ghsaId);
-    const { owner, name } = splitRepo(repo);
-    const response = await this.call(op, () =>
-      this.octokit.rest.securityAdvisories.getRepositoryAdvisory({
-        owner,
-        repo: name,
-        ghsa_id: ghsaId,
-      }),
-    );
+    const response = await this.fetchRaw(op, repo, ghsaId);
     const data = response.data as {
       collaborating_users?: { login?: unknown }[] | null;
       collaborating_teams?: { slug?: unknown }[] | null;
@@ -344,15 +337,19 @@ export class AdvisoryGateway {
   }
 
   private async fetchAdvisory(op: Operation, repo: string, ghsaId: string): Promise<AdvisoryJson> {
+    return readAdvisory(op, await this.fetchRaw(op, repo, ghsaId), ghsaId);
+  }
+
+  /** GET of the advisory, GitHub's answer as it came (fields our schema does not keep too). */
+  private async fetchRaw(op: Operation, repo: string, ghsaId: string) {
     const { owner, name } = splitRepo(repo);
-    const response = await this.call(op, () =>
+    return this.call(op, () =>
       this.octokit.rest.securityAdvisories.getRepositoryAdvisory({
         owner,
         repo: name,
         ghsa_id: ghsaId,
       }),
     );
-    return readAdvisory(op, response, ghsaId);
   }
 
   private async release(

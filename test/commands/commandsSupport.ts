@@ -7,6 +7,7 @@ import {
   slashCommand,
   startHarness,
   type Harness,
+  type HarnessOptions,
 } from '../support/harness.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
 
@@ -47,8 +48,9 @@ export interface Answer {
 export async function reportWithChannel(
   policy = commandPolicy(),
   affectedRange = '<= 0.8.1',
+  options: Omit<HarnessOptions, 'policy'> = {},
 ): Promise<ReportSetup> {
-  const h = await startHarness({ policy });
+  const h = await startHarness({ ...options, policy });
   h.github.addAdvisory(REPO, {
     ghsa_id: GHSA,
     summary: 'Test', // as in the delivery, so no poll sees an edit

@@ -1,12 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import {
   deliverWebhook,
   eventually,
   fixture,
-  freshReport,
   settle,
-  slashCommand,
-  startHarness,
   type Harness,
   type HarnessOptions,
 } from '../support/harness.js';
@@ -18,6 +14,8 @@ import {
   REPO,
   storedReport,
   ACCEPTED,
+  reportWithChannel,
+  type ReportSetup,
 } from '../commands/commandsSupport.js';
 
 /**
@@ -36,73 +34,12 @@ function policy(pollEvery: string, archiveAfter?: string): string {
   return `${commandPolicy(pollEvery)}${archiveAfter ? `archiveAfter: ${archiveAfter}\n` : ''}`;
 }
 
-interface Setup {
-  h: Harness;
-  channel: StandInChannel;
-  /** `/vuln <text>` by `user` in the report channel: what only they saw, and what was posted. */
-  vuln(user: string, text: string): Promise<{ ephemeral?: string; posted?: string }>;
-}
+type Setup = ReportSetup;
 
-/**
- * A running bot with one report, as `reportWithChannel` makes it (the advisory on the GitHub
- * stand-in, release v0.8.1, the announce channel, the report channel open), but with any
- * harness option (a short GitHub timeout).
- */
-async function reportChannel(options: HarnessOptions): Promise<Setup> {
-  const h = await startHarness(options);
-  h.github.addAdvisory(REPO, {
-    ghsa_id: GHSA,
-    summary: 'Test', // as in the delivery, so no poll sees an edit
-    vulnerabilities: [
-      {
-        package: { ecosystem: 'npm', name: 'land_of_confusion' },
-        vulnerable_version_range: '<= 0.8.1',
-        patched_versions: null,
-        vulnerable_functions: [],
-      },
-    ],
-  });
-  h.github.addRelease(REPO, { tag: 'v0.8.1', body: 'Bug fixes.' });
-  h.slack.addPublicChannel(ANNOUNCE, 'security-announce');
-  await deliverWebhook(h.bot.port, {
-    body: freshReport(fixture('github/repository_advisory.reported.payload.json')),
-  });
-  const channel = await eventually(
-    () => {
-      const c = h.slack.channelOfReport(GHSA);
-      return c && c.messages.length >= 2 ? c : undefined;
-    },
-    5_000,
-    'the report channel with its summary and release notice',
-  );
-  const vuln = async (user: string, text: string) => {
-    const responsesBefore = h.slack.responses.length;
-    const messagesBefore = h.slack.allMessages().length;
-    const response = await slashCommand(h.bot.port, {
-      user,
-      channel: channel.id,
-      text,
-      responseUrl: h.slack.responseUrl(randomUUID()),
-    });
-    if (response.status !== 200) throw new Error(`slash command answered ${response.status}`);
-    await eventually(
-      () =>
-        h.slack.responses.length > responsesBefore || h.slack.allMessages().length > messagesBefore,
-      5_000,
-      `an answer to /vuln ${text}`,
-    );
-    await settle(150); // a command may post more than one message
-    const ephemeral = h.slack.responses.slice(responsesBefore).map((r) => String(r.body['text']));
-    const posted = h.slack
-      .allMessages()
-      .slice(messagesBefore)
-      .map((m) => m.text);
-    return {
-      ...(ephemeral.length > 0 ? { ephemeral: ephemeral.join('\n') } : {}),
-      ...(posted.length > 0 ? { posted: posted.join('\n') } : {}),
-    };
-  };
-  return { h, channel, vuln };
+/** `reportWithChannel` with any harness option (a short GitHub timeout). */
+function reportChannel(options: HarnessOptions): Promise<Setup> {
+  const { policy: p = commandPolicy(), ...rest } = options;
+  return reportWithChannel(p, undefined, rest);
 }
 
 /** Messages vulnbot posted once under `key` (Slack metadata). */

@@ -8,6 +8,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { closeServer, listenOnLoopback } from './loopback.js';
 import { checkRequest, isPreviewRoute } from './openapiCheck.js';
+import { ADVISORY_ECOSYSTEMS } from '../../src/config/policy.js';
 import { scoreCvss } from '../../src/scoring/index.js';
 
 /**
@@ -213,22 +214,6 @@ interface StoredAdvisory {
 
 const GHSA_ALPHABET = '23456789cfghjmpqrvwx';
 const PATCH_STATES = ['draft', 'closed', 'published'];
-/** GitHub's `security-advisory-ecosystems` (its OpenAPI description). */
-const ECOSYSTEMS = [
-  'rubygems',
-  'npm',
-  'pip',
-  'maven',
-  'nuget',
-  'composer',
-  'go',
-  'rust',
-  'erlang',
-  'actions',
-  'pub',
-  'other',
-  'swift',
-];
 const CWE_NAMES: Record<string, string> = {
   'CWE-22': "Improper Limitation of a Pathname to a Restricted Directory ('Path Traversal')",
   'CWE-78':
@@ -924,7 +909,7 @@ export class GitHubStandIn {
           (v) =>
             isRecord(v) &&
             isRecord(v['package']) &&
-            ECOSYSTEMS.includes(String(v['package']['ecosystem'])),
+            (ADVISORY_ECOSYSTEMS as readonly string[]).includes(String(v['package']['ecosystem'])),
         );
       if (!ok) {
         invalid(
