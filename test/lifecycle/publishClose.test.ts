@@ -121,6 +121,8 @@ async function readyToPublish(r: Setup, release = true): Promise<void> {
     5_000,
     'the CVE id, from a poll',
   );
+  // Stored first, posted right after: wait for the notice too, so it is not taken for an answer.
+  await eventually(() => keyed(r.channel, `cve-${CVE}`).length > 0, 5_000, 'the CVE notice');
   if (release) {
     r.h.github.addRelease(REPO, { tag: 'v0.8.2', body: `Security: fixes ${CVE} (${GHSA}).` });
   }
