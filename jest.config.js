@@ -8,7 +8,9 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: false }],
   },
+  // A Redis for the run: REDIS_URL's if it answers, else a redis-server started and stopped here.
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
   testTimeout: 20000,
   maxWorkers: 2,
 };

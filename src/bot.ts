@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { Queue, type Job } from 'bullmq';
+import { DelayedError, Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { dataKeyProblems } from './config/env.js';
@@ -17,25 +17,30 @@ import { pollAdvisories } from './intake/poller.js';
 import { githubWebhookRoute } from './intake/webhookRoute.js';
 import {
   AUDIT_JOB,
+  CONCURRENCY,
   ISSUE_ALERT_JOB,
   KICK_JOB,
   POLL_SCHEDULER_ID,
+  EVENTS_KEPT,
   QUEUES,
   RETRY_OPTIONS,
   type IssueAlertJobData,
   type KickJobData,
   type ReminderJobData,
 } from './jobs/queues.js';
+import { HomeTab } from './jobs/home.js';
 import { Membership } from './jobs/membership.js';
 import { reconcile } from './jobs/reconcile.js';
 import { ReminderSchedule } from './jobs/schedule.js';
 import { startWorker } from './jobs/worker.js';
+import { AfterAck } from './listeners/afterAck.js';
 import { registerListeners } from './listeners/index.js';
 import { createLogger } from './log.js';
 import { Keys } from './reports/keys.js';
 import { DataKeyError, Sealer } from './reports/sealed.js';
 import { ReportStore } from './reports/store.js';
 import { createSlackApp, workerSlackClient } from './slack/app.js';
+import { SlackRateLimit } from './slack/rateLimit.js';
 import { ReportChannels } from './slack/channels.js';
 import { slackRefusedMessage } from './slack/notices.js';
 import { openReportChannel } from './slack/reportChannelFlow.js';
@@ -80,10 +85,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     if (error instanceof DataKeyError) throw new ConfigError('the environment', [error.message]);
     throw error;
   }
+  // Timelines that earlier versions kept as Redis streams become lists (a no-op once done).
+  const migrated = await store.migrateTimelines();
+  if (migrated > 0) log.info({ timelines: migrated }, 'timelines moved from streams to lists');
   // BullMQ needs its own connections that retry forever instead of failing commands.
   const queueConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
   const prefix = keys.bull();
-  const queueOptions = { connection: queueConnection, prefix, defaultJobOptions: RETRY_OPTIONS };
+  const queueOptions = {
+    connection: queueConnection,
+    prefix,
+    defaultJobOptions: RETRY_OPTIONS,
+    // Nobody reads BullMQ's event streams (the default keeps 10,000 events per queue).
+    streams: { events: { maxLen: EVENTS_KEPT } },
+  };
 
   const effectsQueue = new Queue(QUEUES.effects, queueOptions);
   const remindersQueue = new Queue(QUEUES.reminders, queueOptions);
@@ -100,7 +114,21 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       owners: githubOwners(policy),
     }),
   );
-  const channels = new ReportChannels(workerSlackClient(env, log), redis, keys, log);
+  // The client of jobs and effects: a rate-limited Slack method is held for every replica.
+  const workerSlack = workerSlackClient(env, log, new SlackRateLimit(redis, keys.namespace));
+  const channels = new ReportChannels(workerSlack, redis, keys, log);
+  // App Home tabs: published on opening, and again (debounced) when one of their reports changes.
+  const home = new HomeTab({
+    store,
+    policy,
+    slack: workerSlack,
+    redis,
+    keys,
+    log,
+    now,
+    connection: queueConnection,
+    prefix,
+  });
   const collaborators = new CollaboratorSync({
     store,
     github,
@@ -121,9 +149,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     log,
     now,
     collaborators,
+    home,
   });
   const issueWatch = new IssueWatch({
-    slack: workerSlackClient(env, log),
+    slack: workerSlack,
     redis,
     keys,
     policy,
@@ -194,16 +223,21 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       [KICK_JOB]: (job) => membership.kickJob(job.data as KickJobData),
       [ISSUE_ALERT_JOB]: (job) => issueWatch.alert(job.data as IssueAlertJobData),
     },
-    workerOptions,
+    { ...workerOptions, concurrency: CONCURRENCY.effects },
   );
   const fire = async (job: Job) => {
     const { ghsaId, step } = job.data as ReminderJobData;
-    await engine.clockFired(ghsaId, step);
+    // A step that moved later since its job was queued: the same job waits for its new time.
+    const waitMs = await engine.clockFired(ghsaId, step);
+    if (waitMs !== undefined) {
+      await job.moveToDelayed(Date.now() + waitMs, job.token);
+      throw new DelayedError();
+    }
   };
   const remindersWorker = startWorker(
     QUEUES.reminders,
     { reminder: fire, deadline: fire, escalation: fire },
-    workerOptions,
+    { ...workerOptions, concurrency: CONCURRENCY.reminders },
   );
 
   // One job scheduler for the whole deployment: upserting it from every replica is idempotent.
@@ -242,7 +276,18 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   );
 
   const slack = createSlackApp(env, log, () => channels.ownUserId());
-  registerListeners(slack.app, { store, engine, github, policy, log, now, membership });
+  const afterAck = new AfterAck(log);
+  registerListeners(slack.app, {
+    store,
+    engine,
+    github,
+    policy,
+    log,
+    now,
+    membership,
+    afterAck,
+    home,
+  });
   const server = createHttpServer(
     {
       githubWebhook: githubWebhookRoute({
@@ -278,6 +323,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         server.closeAllConnections();
       });
       await slack.stop();
+      // Commands already acknowledged finish (and answer) before the connections close.
+      await afterAck.drained();
+      await home.close();
       await Promise.all([effectsWorker.close(), remindersWorker.close(), pollWorker.close()]);
       await Promise.all([effectsQueue.close(), remindersQueue.close(), pollQueue.close()]);
       await queueConnection.quit();

@@ -1,16 +1,68 @@
+import type { Redis } from 'ioredis';
 import { formatDuration } from '../config/duration.js';
 import { githubOwners, resolveGitHubAuth } from '../config/githubAuth.js';
 import type { Config } from '../config/load.js';
 import { membersWithoutLogin } from '../policy/needToKnow.js';
+import { Keys } from '../reports/keys.js';
 import { Sealer } from '../reports/sealed.js';
+import { cliSlackClient, connectRedis, ConnectionError, redactUrl } from './connections.js';
+import { error, formatFinding, verdict, type Finding } from './findings.js';
+import { probeGitHub } from './githubProbe.js';
+import { probeRedis } from './redisProbe.js';
+import { probeSlack } from './slackProbe.js';
+
+/**
+ * `vulnbot check-config [--offline]`: the configuration's shape, then (unless offline) what Redis,
+ * Slack and GitHub say about it, each finding as it comes. Returns the exit code: 1 on any
+ * error; warnings do not fail.
+ */
+export async function checkConfig(
+  config: Config,
+  out: (line: string) => void,
+  { offline }: { offline: boolean },
+): Promise<number> {
+  if (offline) {
+    out(describeConfig(config));
+    out('Network checks skipped (--offline): Redis, Slack and GitHub were not asked.');
+    return 0;
+  }
+  out(describeConfig(config, 'Configuration read'));
+  out('Checks (skip them with --offline):');
+  const { env, policy } = config;
+  const findings: Finding[] = [];
+  const report = (found: Finding[]) => {
+    found.forEach((f) => out(formatFinding(f)));
+    findings.push(...found);
+  };
+  let seenOwners: string[] = [];
+  let redis: Redis | undefined;
+  try {
+    redis = await connectRedis(env.REDIS_URL);
+  } catch (failure) {
+    if (!(failure instanceof ConnectionError)) throw failure;
+    report([error(failure.message)]);
+  }
+  if (redis) {
+    try {
+      report(await probeRedis(redis, env));
+      seenOwners = await redis.smembers(new Keys().owners());
+    } finally {
+      redis.disconnect();
+    }
+  }
+  report(await probeSlack(env, policy, cliSlackClient(env)));
+  report(await probeGitHub(env, policy, seenOwners));
+  out(verdict(findings));
+  return findings.some((f) => f.level === 'error') ? 1 : 0;
+}
 
 /** What `vulnbot check-config` prints for a valid configuration: no secrets, just the shape. */
-export function describeConfig({ env, policy }: Config): string {
+export function describeConfig({ env, policy }: Config, heading = 'Configuration OK'): string {
   const repos = Object.entries(policy.repos).map(
     ([repo, entry]) => `    ${repo}: ${entry.maintainers.length} maintainer(s)`,
   );
   return [
-    `Configuration OK (policy file ${env.VULNBOT_CONFIG})`,
+    `${heading} (policy file ${env.VULNBOT_CONFIG})`,
     `  Slack transport: ${env.SLACK_APP_TOKEN ? 'Socket Mode' : `HTTP on port ${env.PORT}`}`,
     `  Slack API: ${env.SLACK_API_URL ?? 'https://slack.com/api/'}`,
     `  GitHub API: ${env.GITHUB_API_URL ?? 'https://api.github.com'}`,
@@ -63,8 +115,4 @@ function dataAtRest(env: Config['env']): string {
     ? `; VULNBOT_DATA_KEY_OLD key id ${sealer.oldKeyId} read too (run \`vulnbot rekey\`, then remove it)`
     : '';
   return `report text at rest: encrypted (AES-256-GCM, VULNBOT_DATA_KEY key id ${sealer.keyId ?? '-'}${old})`;
-}
-
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

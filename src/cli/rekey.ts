@@ -73,10 +73,14 @@ export function describeRekey(result: RekeyResult, sealer: Sealer): string[] {
   return lines;
 }
 
-/** Every report with something stored: a hash, a timeline or an outbox (there may be leftovers). */
+/**
+ * Every report with something stored: a hash, a timeline (a list, or a stream not moved yet) or
+ * an outbox (there may be leftovers).
+ */
 async function reportIds({ redis, keys }: RekeyDeps): Promise<string[]> {
   const ids = new Set<string>();
-  for (const prefix of [keys.report(''), keys.timeline(''), keys.outbox('')]) {
+  const prefixes = [keys.report(''), keys.timeline(''), keys.timelineStream(''), keys.outbox('')];
+  for (const prefix of prefixes) {
     let cursor = '0';
     do {
       const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);

@@ -35,6 +35,8 @@ export async function printTimeline(
     );
     return 1;
   }
+  // Run before the bot of this version has started, the timeline may still be in a stream.
+  await store.migrateTimeline(ghsaId);
   const entries = await store.timeline(ghsaId);
   if (options.json) {
     for (const entry of entries) out(JSON.stringify(entry));

@@ -16,6 +16,7 @@ import {
 import { actorId, type Actor } from '../reports/notices.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
+import type { TimelineEntry } from '../reports/timeline.js';
 import {
   reportChannelTopic,
   reportSummaryMessage,
@@ -38,6 +39,8 @@ export interface EngineDeps {
   now: () => Date;
   /** Keeps the advisory's collaborators in step with the group (absent: not done). */
   collaborators?: { sync(ghsaId: string): Promise<void> };
+  /** Publishes the group's App Home tabs again, debounced (absent: not done). */
+  home?: { reportChanged(report: Report): Promise<void> };
 }
 
 export interface Outcome {
@@ -108,8 +111,13 @@ export class Engine {
           replies.push(...(await this.snooze(report, effect.byMs, actor)));
         else durable.push(effect);
       }
-      if (decision.store) {
-        const applied = await store.apply(report, decision.store, durable, now.toISOString());
+      // Effects left to a job go through the outbox, even when nothing else is stored: the
+      // outbox is what a crash cannot lose.
+      const write =
+        decision.store ??
+        (options.drainLater && durable.length > 0 ? { fields: {}, entries: [] } : undefined);
+      if (write) {
+        const applied = await store.apply(report, write, durable, now.toISOString());
         if (applied === 'conflict') {
           // GitHub's view may predate the change that got in first: the next poll reads it again.
           if (event.type === 'observed') return { replies: [] };
@@ -146,6 +154,34 @@ export class Engine {
   }
 
   /**
+   * A report GitHub just told us about: stored with its first timeline entry and the effects
+   * its arrival owes (channel, clock, collaborators) in its outbox, in one step, and a job queued
+   * to do them, so a webhook answers in milliseconds whatever Slack and GitHub are doing. A report
+   * already known goes through `handle` instead, which finishes what an earlier try left undone.
+   * Returns whether it was new.
+   */
+  async arrive(report: Report, entry: TimelineEntry): Promise<boolean> {
+    const { store, policy } = this.deps;
+    const event: LifecycleEvent = { type: 'arrived' };
+    const actor: Actor = { kind: 'github' };
+    const decision = decide(report, event, actor, { policy, now: this.deps.now() });
+    // Only plain effects can ride along with the new report; anything else takes the long way.
+    const simple = decision.ok && !decision.store && decision.github.length === 0;
+    const effects = simple
+      ? decision.effects.filter((e) => e.kind !== 'reply' && e.kind !== 'snooze')
+      : [];
+    const created = await store.ingest(report, entry, effects);
+    if (created && simple) {
+      await queueEffect(this.deps.effects, 'drain-outbox', report.ghsaId, {
+        firstForReport: true,
+      });
+    } else {
+      await this.handle(report.ghsaId, event, actor, { drainLater: true });
+    }
+    return created;
+  }
+
+  /**
    * Does the effects a stored decision still owes, in order; stops at the first failure (a
    * failed summary/topic refresh does not hold back the notices after it) and leaves it (and
    * the rest) to a retried `drain-outbox` job. In that job (`inJob`), the failure is thrown as
@@ -153,9 +189,13 @@ export class Engine {
    */
   async drainOutbox(ghsaId: string, options: { inJob?: boolean } = {}): Promise<boolean> {
     let failure: unknown;
-    for (const { id, effect } of await this.deps.store.outbox(ghsaId)) {
+    const pending = await this.deps.store.outbox(ghsaId);
+    if (pending.length === 0) return true;
+    // One read for the batch: the effects were decided together, on one revision.
+    const report = await this.deps.store.get(ghsaId);
+    for (const { id, effect } of pending) {
       try {
-        await this.apply(ghsaId, effect as Effect);
+        await this.apply(ghsaId, effect as Effect, report);
       } catch (error) {
         this.deps.log.warn(
           { ghsaId, effect: (effect as Effect).kind, error: (error as Error).message },
@@ -240,12 +280,19 @@ export class Engine {
     );
   }
 
-  /** A clock's job fired. */
-  async clockFired(ghsaId: string, step: string): Promise<void> {
-    const report = await this.deps.store.get(ghsaId);
-    if (!report) return;
-    const plan = await this.deps.schedule.plan(report, clockOfStep(step));
+  /**
+   * A clock's job fired: the lifecycle says what is due, then the clock's next step is queued
+   * (a crash in between retries this job, which queues it). Returns how long the job has to wait
+   * again when its step is not due yet (it moved since it was queued).
+   */
+  async clockFired(ghsaId: string, step: string): Promise<number | undefined> {
+    const { store, schedule } = this.deps;
+    const report = await store.get(ghsaId);
+    if (!report) return undefined;
+    const plan = await schedule.plan(report, clockOfStep(step));
     await this.handle(ghsaId, { type: 'clock', step, plan }, { kind: 'clock' });
+    const latest = await store.get(ghsaId);
+    return latest ? schedule.queueAfter(latest, step, this.deps.now()) : undefined;
   }
 
   /** The patched version's release, for the P10 check of a publication made in GitHub's UI. */
@@ -293,11 +340,14 @@ export class Engine {
   }
 
   /** One effect, against the report as stored now. Safe to repeat. */
-  async apply(ghsaId: string, effect: Effect): Promise<void> {
+  async apply(ghsaId: string, effect: Effect, loaded?: Report): Promise<void> {
     const { store, channels, schedule, policy } = this.deps;
-    const report = await store.get(ghsaId);
+    const report = loaded ?? (await store.get(ghsaId));
     if (!report) return;
     const now = this.deps.now();
+    // Whatever refreshes the summary or moves a clock shows in the group's Home tabs too.
+    if (effect.kind === 'refresh' || effect.kind === 'schedule')
+      await this.deps.home?.reportChanged(report);
     switch (effect.kind) {
       case 'post': {
         // No channel yet: the summary, once the channel opens, shows the state.
@@ -329,11 +379,11 @@ export class Engine {
         // A step already due is said at once, which needs the channel and its summary: until
         // they are there, the open-channel job catches it up instead (see bot.ts).
         const catchUp = (effect.catchUp ?? false) && (await channels.wasPosted(ghsaId, 'summary'));
-        await schedule.schedule(report, effect.clock, now, catchUp);
+        await schedule.schedule(report, effect.clock, now, { catchUp });
         return;
       }
       case 'cancel': {
-        const steps = await schedule.cancel(report, effect.clock);
+        const steps = await schedule.cancel(report, effect.clock, now);
         if (steps.length > 0) {
           await store.appendTimeline(ghsaId, {
             type: 'reminders-cancelled',

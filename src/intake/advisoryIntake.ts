@@ -25,17 +25,16 @@ export class AdvisoryIntake {
 
   async reported(facts: AdvisoryFacts, receivedAt: Date): Promise<IntakeOutcome> {
     const report = newReport(facts, this.policy, receivedAt);
-    const created = await this.store.ingest(report, {
+    await this.rememberOwner(report.repo);
+    // Even for a known report: if an earlier attempt stored it and then died, this finishes the
+    // work (opening the channel and scheduling the clock are both idempotent).
+    const created = await this.engine.arrive(report, {
       type: 'reported',
       reporter: report.reporter ?? null,
       deadline: report.deadline,
       at: report.reportedAt,
       actor: report.reporter ? `github:${report.reporter}` : 'github',
     });
-    await this.rememberOwner(report.repo);
-    // Run even for a known report: if an earlier attempt stored it and then died, this finishes
-    // the work (opening the channel and scheduling the clock are both idempotent).
-    await this.engine.handle(report.ghsaId, { type: 'arrived' }, { kind: 'github' });
     this.log.info({ ghsaId: report.ghsaId, repo: report.repo, created }, 'report received');
     return created ? 'stored' : 'known';
   }
@@ -58,6 +57,11 @@ export class AdvisoryIntake {
   /** Owners seen in deliveries are polled too, so a missed delivery is caught either way. */
   private async rememberOwner(repo: string): Promise<void> {
     const owner = repo.split('/')[0];
-    if (owner) await this.redis.sadd(this.keys.owners(), owner);
+    if (!owner || this.ownersAdded.has(owner)) return;
+    await this.redis.sadd(this.keys.owners(), owner);
+    this.ownersAdded.add(owner);
   }
+
+  /** Owners this process already added to the polled set (a burst names the same few). */
+  private readonly ownersAdded = new Set<string>();
 }

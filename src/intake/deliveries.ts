@@ -6,10 +6,11 @@ import type { Keys } from '../reports/keys.js';
 const REMEMBER_SECONDS = 7 * 24 * 3600;
 
 /**
- * Remembers handled `X-GitHub-Delivery` ids, and the SHA-256 of each handled body: GitHub's own
- * redelivery keeps its delivery id, so the same signed body under a new id is a replay. A delivery
- * is marked only after its work is stored and queued, so a crash in between lets a redelivery
- * finish the job instead of losing it.
+ * Remembers each handled delivery by the SHA-256 of its body, with its `X-GitHub-Delivery` id.
+ * GitHub's redelivery sends the same body under the same id (a duplicate); the same signed body
+ * under a new id is a replay. A body that differs cannot carry a valid signature twice, so the
+ * body alone decides, in one key per delivery. A delivery is marked only after its work is
+ * stored, so a crash in between lets a redelivery finish the job instead of losing it.
  */
 export class DeliveryLog {
   constructor(
@@ -17,24 +18,23 @@ export class DeliveryLog {
     private readonly keys: Keys,
   ) {}
 
-  async seen(deliveryId: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.delivery(deliveryId))) === 1;
-  }
-
-  /** Whether this exact body was already handled (under any delivery id). */
-  async bodySeen(rawBody: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.deliveryBody(digest(rawBody)))) === 1;
+  /** `duplicate` (this body was handled under this id), `replay` (under another id), or `new`. */
+  async check(deliveryId: string, rawBody: string): Promise<'new' | 'duplicate' | 'replay'> {
+    const handledAs = await this.redis.get(this.keys.delivery(digest(rawBody)));
+    return handledAs === null ? 'new' : handledAs === deliveryId ? 'duplicate' : 'replay';
   }
 
   async markHandled(deliveryId: string, rawBody: string): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.keys.delivery(deliveryId), '1', 'EX', REMEMBER_SECONDS, 'NX')
-      .set(this.keys.deliveryBody(digest(rawBody)), deliveryId, 'EX', REMEMBER_SECONDS, 'NX')
-      .exec();
+    await this.redis.set(
+      this.keys.delivery(digest(rawBody)),
+      deliveryId,
+      'EX',
+      REMEMBER_SECONDS,
+      'NX',
+    );
   }
 }
 
 function digest(rawBody: string): string {
-  return createHash('sha256').update(rawBody, 'utf8').digest('hex');
+  return createHash('sha256').update(rawBody, 'utf8').digest('base64url');
 }

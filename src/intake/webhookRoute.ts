@@ -3,6 +3,7 @@ import { Webhooks } from '@octokit/webhooks';
 import type { Logger } from 'pino';
 import { BodyTooLargeError, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
+import { withLogContext } from '../log.js';
 import type { AdvisoryIntake, IntakeOutcome } from './advisoryIntake.js';
 import { parseAdvisoryEvent } from './advisoryPayload.js';
 import type { DeliveryLog } from './deliveries.js';
@@ -30,14 +31,15 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
   // logger would print the raw payload on a signature failure.
   const webhooks = new Webhooks({ secret: deps.secret });
 
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') {
       return sendJson(res, 405, { error: 'use POST for GitHub webhook deliveries' });
     }
     const event = header(req, 'x-github-event');
     const deliveryId = header(req, 'x-github-delivery');
     const signature = header(req, 'x-hub-signature-256');
-    const log = deps.log.child({ deliveryId, event });
+    // deliveryId and event are on every line through the log context (below).
+    const log = deps.log;
     // Unsigned: refused before a byte of the body is read, so nobody can make us buffer it.
     if (!signature) {
       log.warn('webhook refused: no signature');
@@ -72,12 +74,13 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
       });
     }
     if (event === 'ping') return sendJson(res, 200, { status: 'pong' });
-    if (await deps.deliveries.seen(deliveryId)) {
+    const seen = await deps.deliveries.check(deliveryId, raw);
+    if (seen === 'duplicate') {
       log.info('webhook ignored: delivery already handled');
       return sendJson(res, 200, { status: 'duplicate' });
     }
     // GitHub's redeliveries keep their id: the same signed body under a new id is a replay.
-    if (await deps.deliveries.bodySeen(raw)) {
+    if (seen === 'replay') {
       log.warn('webhook ignored: body already handled under another delivery id (replay)');
       return sendJson(res, 200, { status: 'duplicate' });
     }
@@ -121,6 +124,13 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
       ghsaId: facts.ghsaId,
     });
   };
+  // Everything done for a delivery, here and in the intake, store and effects it calls, logs
+  // its delivery id.
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> =>
+    withLogContext(
+      { deliveryId: header(req, 'x-github-delivery'), event: header(req, 'x-github-event') },
+      () => handle(req, res),
+    );
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -14,6 +14,8 @@ export const QUEUES = {
   reminders: 'reminders',
   /** The poller/reconciler, one job scheduler for the whole deployment. */
   poll: 'poll',
+  /** App Home tabs published again after a change to one of their reports (debounced). */
+  home: 'home',
 } as const;
 
 export const POLL_SCHEDULER_ID = 'poll-advisories';
@@ -64,12 +66,20 @@ export interface KickJobData {
 /** The periodic membership audit (poll queue), also queued at start. */
 export const AUDIT_JOB = 'audit';
 
+/** App Home: publish one person's Home tab again (home queue). A Slack user id, nothing else. */
+export const HOME_JOB = 'home';
+export interface HomeJobData {
+  user: string;
+}
+
 export const jobId = {
   effect: (name: EffectJobName, ghsaId: string) => `${name}-${ghsaId}`,
   /** One alert job per issue (lower case: GitHub names are case-insensitive). */
   issueAlert: (repo: string, number: number) => `issue-alert-${repo.toLowerCase()}#${number}`,
   /** One kick job per person and report (Slack user ids hold no `:`). */
   kick: (ghsaId: string, user: string) => `kick-${ghsaId}-${user}`,
+  /** One pending Home tab refresh per person: changes meanwhile are shown by that one. */
+  home: (user: string) => `home-${user}`,
   /** Deterministic, so scheduling twice is a no-op. */
   reminder: (ghsaId: string, step: string) => `remind-${ghsaId}-${step}`,
 };
@@ -84,6 +94,16 @@ export const RETRY_OPTIONS = {
   removeOnComplete: true,
   removeOnFail: false,
 } as const;
+
+/**
+ * Jobs each process runs at once, per queue. A job mostly waits on Slack, GitHub and Redis, so
+ * many overlap on one core; Slack's per-method limits are kept by the shared rate limit, not by
+ * running few. The poll runs alone.
+ */
+export const CONCURRENCY = { effects: 32, reminders: 16 } as const;
+
+/** Events kept in each queue's BullMQ event stream: vulnbot reads none, operators a few. */
+export const EVENTS_KEPT = 1_000;
 
 /** Slack errors that retrying soon cannot fix: tried again after an hour, and reported once. */
 export const PERMANENT_SLACK_ERRORS: Record<string, string> = {
@@ -110,14 +130,16 @@ export async function queueEffect<N extends EffectJobName>(
   queue: Queue,
   name: N,
   ghsaId: string,
-  opts: { delay?: number } = {},
+  opts: { delay?: number; firstForReport?: boolean } = {},
 ): Promise<void> {
+  const { firstForReport, ...jobOpts } = opts;
   const id = jobId.effect(name, ghsaId);
   const data: EffectJobs[N] = { ghsaId };
-  const existing = await queue.getJob(id);
+  // A report stored just now has no failed job to retry: one round trip fewer.
+  const existing = firstForReport ? undefined : await queue.getJob(id);
   if (existing && (await existing.isFailed())) {
     await existing.retry('failed');
     return;
   }
-  await queue.add(name, data, { jobId: id, ...opts });
+  await queue.add(name, data, { jobId: id, ...jobOpts });
 }

@@ -16,8 +16,9 @@ export interface ReconcileDeps {
 /**
  * Nothing is dropped: at start and on every poll, jobs that used up their attempts are retried
  * (and logged with their cause) and effects a stored decision still owes are done; at start also
- * reports without a channel get one and each open report's running clock is queued again (a
- * report stored just before a crash may lack them). All idempotent.
+ * reports without a channel get one and the next step of each open report's running clock is
+ * queued again, at its due time under the policy read at this start (a report stored just before
+ * a crash may lack it; a policy edited meanwhile moves it). All idempotent.
  */
 export async function reconcile(deps: ReconcileDeps, atStart = false): Promise<void> {
   const { store, engine, schedule, log } = deps;
@@ -38,7 +39,7 @@ export async function reconcile(deps: ReconcileDeps, atStart = false): Promise<v
     const report = await store.get(ghsaId);
     if (!report) continue;
     if (!report.channelId) await engine.queue('open-channel', ghsaId);
-    await schedule.schedule(report, 'response', deps.now());
-    await schedule.schedule(report, 'fix', deps.now());
+    await schedule.schedule(report, 'response', deps.now(), { move: true });
+    await schedule.schedule(report, 'fix', deps.now(), { move: true });
   }
 }

@@ -21,8 +21,11 @@ export function clockOfStep(step: string): Clock {
 
 /**
  * The two clocks as BullMQ delayed jobs: the response window (P4) from the report, the fix
- * window from acceptance. One job per planned step, scheduled when the clock starts, moved by a
- * snooze, removed when the clock stops. A job re-reads the report when it fires (see lifecycle).
+ * window from acceptance. A running clock holds one pending job, its next step (an open report
+ * costs one job per clock, not one per step): when a step fires and the lifecycle has handled
+ * it, the step after it is queued; a snooze moves it, stopping the clock removes it, and the
+ * reconcile at start queues it again. Job ids are per step, so asking twice queues once. A job
+ * re-reads the report when it fires (see lifecycle).
  */
 export class ReminderSchedule {
   constructor(
@@ -59,64 +62,63 @@ export class ReminderSchedule {
   }
 
   /**
-   * Queues every step of the clock still ahead; with `catchUp`, also the latest step already due
-   * (the deadline message of a report that arrived overdue), to run at once. Steps already queued
-   * are left as they are. Nothing when the clock does not run.
+   * Makes sure the clock's next step is queued. With `catchUp`, the latest step already due
+   * instead (the deadline message of a report that arrived overdue), to run at once; the steps
+   * after it follow it. With `move`, a job already queued for that step is moved to its due time
+   * (the reconcile at start: the policy may have changed meanwhile). Returns the step queued;
+   * none when the clock does not run.
    */
   async schedule(
     report: Report,
     clock: Clock,
     now: Date,
-    catchUp = false,
-  ): Promise<PlannedReminder[]> {
-    if (!clockRuns(report, clock)) return [];
+    { catchUp = false, move = false }: { catchUp?: boolean; move?: boolean } = {},
+  ): Promise<PlannedReminder | undefined> {
+    if (!clockRuns(report, clock)) return undefined;
     const plan = await this.plan(report, clock);
-    // A step that fell due while nobody was there: the latest one of them still fires (the
-    // lifecycle posts only the latest due step).
-    const lastDue = plan.filter((item) => item.dueAt.getTime() <= now.getTime()).at(-1);
-    const ahead = [
-      ...(catchUp && lastDue && lastDue.kind !== 'reminder' ? [lastDue] : []),
-      ...pendingAfter(plan, now),
-    ];
-    await this.queue.addBulk(
-      ahead.map((item) => ({
-        name: item.kind,
-        data: { ghsaId: report.ghsaId, step: item.step } satisfies ReminderJobData,
-        opts: {
-          ...RETRY_OPTIONS,
-          jobId: jobId.reminder(report.ghsaId, item.step),
-          delay: Math.max(0, item.dueAt.getTime() - now.getTime()),
-        },
-      })),
-    );
-    return ahead;
+    const lastDue = dueBy(plan, now).at(-1);
+    const next =
+      catchUp && lastDue && lastDue.kind !== 'reminder' ? lastDue : pendingAfter(plan, now)[0];
+    if (next) await this.put(report.ghsaId, next, now, move);
+    return next;
   }
 
-  /** Removes the clock's pending jobs; returns the steps that were still pending. */
-  async cancel(report: Report, clock: Clock): Promise<string[]> {
-    const removed: string[] = [];
-    for (const item of this.allSteps(clock)) {
-      const job = await this.queue.getJob(jobId.reminder(report.ghsaId, item));
-      if (job && (await job.isDelayed())) {
-        await job.remove();
-        removed.push(item);
-      }
+  /**
+   * `step` fired and the lifecycle handled it: queues the step after it, the latest one already
+   * due if the bot was down across several (the lifecycle posts only that one), else the next
+   * one ahead. A step that fired before it was due (it moved since its job was queued) is still
+   * the clock's next step: returns how long its job has to wait again.
+   */
+  async queueAfter(report: Report, step: string, now: Date): Promise<number | undefined> {
+    const clock = clockOfStep(step);
+    if (!clockRuns(report, clock)) return undefined;
+    const plan = await this.plan(report, clock);
+    const index = plan.findIndex((item) => item.step === step);
+    const fired = plan[index];
+    if (fired && fired.dueAt.getTime() > now.getTime()) {
+      return fired.dueAt.getTime() - now.getTime();
     }
-    return removed;
+    // A step the plan no longer has (the policy changed) hands over to the next one ahead.
+    const later = fired ? plan.slice(index + 1) : pendingAfter(plan, now);
+    const next = dueBy(later, now).at(-1) ?? later[0];
+    // Only added, never moved: a snooze made meanwhile may have queued it already, for later.
+    if (next) await this.put(report.ghsaId, next, now, false);
+    return undefined;
   }
 
-  /** Every step id a clock can have, whatever its deadline. */
-  private allSteps(clock: Clock): string[] {
-    const prefix = clock === 'fix' ? 'fix-' : '';
-    const reminders = clock === 'fix' ? this.policy.fixRemindBefore : this.policy.reminders;
-    return [
-      ...reminders.map((_, i) => `${prefix}reminder-${i + 1}`),
-      `${prefix}deadline`,
-      ...Array.from(
-        { length: this.policy.maxEscalations },
-        (_, i) => `${prefix}escalation-${i + 1}`,
-      ),
-    ];
+  /**
+   * Stops the clock: removes its job (its next step, or a step already due that is about to
+   * run) and returns the steps that were still ahead. Nothing when it held no job: it was
+   * stopped before (a report closed after its acceptance stopped the response clock).
+   */
+  async cancel(report: Report, clock: Clock, now: Date): Promise<string[]> {
+    const plan = await this.plan(report, clock);
+    const ahead = pendingAfter(plan, now);
+    const held = [ahead[0], dueBy(plan, now).at(-1)].filter((item) => item !== undefined);
+    const removed = await Promise.all(
+      held.map((item) => this.queue.remove(jobId.reminder(report.ghsaId, item.step))),
+    );
+    return removed.some((count) => count > 0) ? ahead.map((item) => item.step) : [];
   }
 
   /**
@@ -143,18 +145,44 @@ export class ReminderSchedule {
     const result = snoozeReminder(next, byMs, now, new Date(deadline), this.policy);
     if (!result.ok) return result;
     await this.redis.hset(this.keys.snooze(report.ghsaId), next.step, result.dueAt.toISOString());
-    const id = jobId.reminder(report.ghsaId, next.step);
-    const delay = result.dueAt.getTime() - now.getTime();
-    const job = await this.queue.getJob(id);
-    if (job && (await job.isDelayed())) {
-      await job.changeDelay(delay);
-    } else if (!job) {
-      await this.queue.add(
-        next.kind,
-        { ghsaId: report.ghsaId, step: next.step } satisfies ReminderJobData,
-        { ...RETRY_OPTIONS, jobId: id, delay },
-      );
-    }
+    // The clock's job was this reminder; moved past another reminder, that one comes first now.
+    const first = pendingAfter(await this.plan(report, clock), now)[0] ?? next;
+    if (first.step !== next.step) await this.queue.remove(jobId.reminder(report.ghsaId, next.step));
+    await this.put(report.ghsaId, first, now, true);
     return { ...result, step: next.step, deadline };
   }
+
+  /**
+   * Queues a step's job unless it is there (adding a job id that exists is a no-op); with
+   * `move`, a job still waiting is moved to the step's due time. A job already running is left
+   * alone.
+   */
+  private async put(
+    ghsaId: string,
+    item: PlannedReminder,
+    now: Date,
+    move: boolean,
+  ): Promise<void> {
+    const id = jobId.reminder(ghsaId, item.step);
+    const delay = Math.max(0, item.dueAt.getTime() - now.getTime());
+    const job = move ? await this.queue.getJob(id) : undefined;
+    if (job) {
+      if (!(await job.isDelayed())) return;
+      await job.changeDelay(delay).catch(async (error: unknown) => {
+        // It fell due meanwhile and runs now: nothing is left to move.
+        if (await job.isDelayed()) throw error;
+      });
+      return;
+    }
+    await this.queue.add(item.kind, { ghsaId, step: item.step } satisfies ReminderJobData, {
+      ...RETRY_OPTIONS,
+      jobId: id,
+      delay,
+    });
+  }
+}
+
+/** The items already due at `now`, soonest first. */
+function dueBy(plan: PlannedReminder[], now: Date): PlannedReminder[] {
+  return plan.filter((item) => item.dueAt.getTime() <= now.getTime());
 }

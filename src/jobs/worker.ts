@@ -1,6 +1,7 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { slackErrorCode, slackRetryAfter } from '../slack/platformError.js';
+import { withLogContext } from '../log.js';
+import { slackErrorCode, slackHeldUntil } from '../slack/platformError.js';
 import { PERMANENT_ERROR_PAUSE_MS, PERMANENT_SLACK_ERRORS } from './queues.js';
 
 export type Processor = (job: Job) => Promise<void>;
@@ -15,8 +16,10 @@ export interface WorkerOptions {
 }
 
 /**
- * A BullMQ worker that runs the processor named by the job. When Slack rate-limits us, the
- * whole queue pauses for Slack's `Retry-After` and the job is retried without using an attempt.
+ * A BullMQ worker that runs the processor named by the job. When a Slack method the job needs
+ * is rate-limited for longer than is worth waiting in process, the job steps aside (delayed
+ * until the method is free, without using an attempt) and its slot goes to other jobs: Slack's
+ * limits are per method, so the rest of the queue carries on.
  * A Slack error that retrying cannot fix soon (a revoked token, a missing scope, an archived
  * channel) holds the job back an hour instead of using up its attempts, and is reported.
  * Logs name jobs by id only: job data never holds report text, and errors are logged by message.
@@ -32,13 +35,17 @@ export function startWorker(
       const processor = processors[job.name];
       if (!processor) throw new Error(`no processor for job ${job.name}`);
       try {
-        await processor(job);
+        // Every line the job's work logs carries its id (the lines below name it themselves).
+        await withLogContext({ jobId: job.id, job: job.name }, () => processor(job));
       } catch (error) {
-        const retryAfter = slackRetryAfter(error);
-        if (retryAfter !== undefined) {
-          options.log.warn({ jobId: job.id, retryAfter }, 'Slack rate limit: pausing the queue');
-          await worker.rateLimit(retryAfter * 1000);
-          throw Worker.RateLimitError();
+        const heldUntil = slackHeldUntil(error);
+        if (heldUntil !== undefined) {
+          options.log.info(
+            { jobId: job.id, job: job.name, delayMs: heldUntil - Date.now() },
+            'Slack rate limit: the job waits for its method',
+          );
+          await job.moveToDelayed(heldUntil, token);
+          throw new DelayedError();
         }
         const code = slackErrorCode(error);
         const fix = code === undefined ? undefined : PERMANENT_SLACK_ERRORS[code];

@@ -8,7 +8,7 @@ import { grantedAccess, SLACK_USER_ID } from '../reports/report.js';
 import { REPORT_ACTIONS, scoreModal } from '../slack/blocks.js';
 import { ACCESS_ACTIONS } from '../slack/membershipText.js';
 import { SNOOZE_ACTIONS } from '../slack/reminderBlocks.js';
-import type { CommandDeps as ListenerDeps } from '../commands/command.js';
+import type { ListenerDeps } from './deps.js';
 
 /**
  * The buttons on a report's summary and reminders. Each builds the command it stands for and
@@ -26,8 +26,10 @@ export function registerActions(app: App, deps: ListenerDeps): void {
       const channelId = body.channel?.id;
       if (!channelId) return;
       const userId = body.user.id;
-      const reply = await runVulnCommand(command(userId), { userId, channelId }, deps);
-      if (reply.ephemeral) await tell(client, channelId, userId, reply.ephemeral);
+      deps.afterAck.run(async () => {
+        const reply = await runVulnCommand(command(userId), { userId, channelId }, deps);
+        if (reply.ephemeral) await tell(client, channelId, userId, reply.ephemeral);
+      });
     });
   }
 

@@ -1,16 +1,18 @@
 import type { App } from '@slack/bolt';
 import { runVulnText } from '../commands/run.js';
-import type { CommandDeps as ListenerDeps } from '../commands/command.js';
+import type { ListenerDeps } from './deps.js';
 
 /** `/vuln …`: Slack gets its ack at once (3 s limit); the answer follows, to the caller only. */
 export function registerCommands(app: App, deps: ListenerDeps): void {
   app.command('/vuln', async ({ ack, command, respond }) => {
     await ack();
-    const reply = await runVulnText(
-      command.text,
-      { userId: command.user_id, userName: command.user_name, channelId: command.channel_id },
-      deps,
-    );
-    if (reply.ephemeral) await respond({ response_type: 'ephemeral', text: reply.ephemeral });
+    deps.afterAck.run(async () => {
+      const reply = await runVulnText(
+        command.text,
+        { userId: command.user_id, userName: command.user_name, channelId: command.channel_id },
+        deps,
+      );
+      if (reply.ephemeral) await respond({ response_type: 'ephemeral', text: reply.ephemeral });
+    });
   });
 }

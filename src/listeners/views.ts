@@ -2,7 +2,7 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import { runVulnCommand } from '../commands/run.js';
 import { scoreCvss } from '../scoring/score.js';
 import { SCORE_MODAL, SCORE_VECTOR_BLOCK } from '../slack/blocks.js';
-import type { CommandDeps as ListenerDeps } from '../commands/command.js';
+import type { ListenerDeps } from './deps.js';
 
 /** The "Score…" modal: the vector is checked in place, then scored like `/vuln score`. */
 export function registerViews(app: App, deps: ListenerDeps): void {
@@ -20,12 +20,18 @@ export function registerViews(app: App, deps: ListenerDeps): void {
     await ack();
     const userId = body.user.id;
     const channelId = view.private_metadata;
-    const reply = await runVulnCommand(
-      { kind: 'score', vector: checked.vector },
-      { userId, channelId },
-      deps,
-    );
-    if (reply.ephemeral)
-      await client.chat.postEphemeral({ channel: channelId, user: userId, text: reply.ephemeral });
+    deps.afterAck.run(async () => {
+      const reply = await runVulnCommand(
+        { kind: 'score', vector: checked.vector },
+        { userId, channelId },
+        deps,
+      );
+      if (reply.ephemeral)
+        await client.chat.postEphemeral({
+          channel: channelId,
+          user: userId,
+          text: reply.ephemeral,
+        });
+    });
   });
 }

@@ -4,15 +4,21 @@ export class Keys {
   report(ghsaId: string): string {
     return `${this.namespace}:report:${ghsaId}`;
   }
+  /** List: the report's timeline entries, oldest first. */
   timeline(ghsaId: string): string {
+    return `${this.namespace}:timeline-list:${ghsaId}`;
+  }
+  /**
+   * Stream: a timeline as versions before the list stored it, read only to move it into the
+   * list. A name apart from the list's, so that a replica of an older version still running
+   * during a deploy writes into a stream (picked up at the next start) and never fails on a list.
+   */
+  timelineStream(ghsaId: string): string {
     return `${this.namespace}:timeline:${ghsaId}`;
   }
-  delivery(deliveryId: string): string {
-    return `${this.namespace}:delivery:${deliveryId}`;
-  }
-  /** String: a webhook body (by its SHA-256, never the body itself) that was already handled. */
-  deliveryBody(sha256: string): string {
-    return `${this.namespace}:delivery-body:${sha256}`;
+  /** String: a handled webhook delivery (by its body's SHA-256, never the body) → its delivery id. */
+  delivery(bodyDigest: string): string {
+    return `${this.namespace}:delivery:${bodyDigest}`;
   }
   /** Hash: message key → Slack ts of each message posted once for a report. */
   posted(ghsaId: string): string {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { StoreWrite } from './lifecycle.js';
 import { isOpen, reportSchema, type Report } from './report.js';
+import { LuaScript } from '../redis/script.js';
 import type { Keys } from './keys.js';
 import { DataKeyError, sealedKeyId, type Sealer } from './sealed.js';
 import type { TimelineEntry } from './timeline.js';
@@ -53,7 +54,10 @@ function outboxField(id: string): string {
   return `outbox ${id}`;
 }
 
-/** A timeline entry as stored: the whole entry, or its clear part and a sealed copy of it all. */
+/**
+ * A timeline entry as stored: the whole entry (plain text), or its clear part and a sealed copy
+ * of the rest (entries sealed by earlier versions hold the whole entry, clear part included).
+ */
 type StoredEntry = TimelineEntry & { sealed?: unknown };
 
 const CHECK_VALUE = 'vulnbot data key check';
@@ -65,20 +69,23 @@ export interface RekeyCount {
   effects: number;
 }
 
-// Creates the report, indexes it and starts its timeline in one step, only if it is new.
-const INGEST = `
+// Creates the report, indexes it, starts its timeline and writes the effects its arrival owes
+// to its outbox, in one step, only if it is new.
+const INGEST = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
 if ARGV[2] == '1' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end
-redis.call('XADD', KEYS[3], '*', 'entry', ARGV[5])
-return 1`;
+redis.call('RPUSH', KEYS[3], ARGV[5])
+local outbox = cjson.decode(ARGV[6])
+if #outbox > 0 then redis.call('HSET', KEYS[4], unpack(outbox)) end
+return 1`);
 
 // Sets a field only if it is unset, and records that on the timeline in the same step.
-const SET_ONCE = `
+const SET_ONCE = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-if ARGV[3] ~= '' then redis.call('XADD', KEYS[2], '*', 'entry', ARGV[3]) end
-return 1`;
+if ARGV[3] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[3]) end
+return 1`);
 
 // A lifecycle decision's store write: only if the report is still at the revision it was decided
 // on (compare-and-set), so two processes deciding on the same state cannot both apply.
@@ -86,7 +93,7 @@ return 1`;
 // outbox): if the process dies before they are done, the next drain does them.
 // ARGV: expected rev, fields (JSON pairs), ghsaId, deadline score, timeline entries (JSON list),
 // changedAt, outbox (JSON pairs id, effect).
-const APPLY = `
+const APPLY = new LuaScript(`
 local rev = redis.call('HGET', KEYS[1], 'rev') or '0'
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if rev ~= ARGV[1] then return 0 end
@@ -102,11 +109,11 @@ else
   redis.call('ZREM', KEYS[2], ARGV[3])
 end
 for _, entry in ipairs(entries) do
-  redis.call('XADD', KEYS[3], '*', 'entry', entry)
+  redis.call('RPUSH', KEYS[3], entry)
 end
 local outbox = cjson.decode(ARGV[7])
 if #outbox > 0 then redis.call('HSET', KEYS[4], unpack(outbox)) end
-return tonumber(rev) + 1`;
+return tonumber(rev) + 1`);
 
 // Rekey: sets each field to its new value only if it still holds the value it was read with.
 // ARGV: triples field, old, new. Returns how many were set.
@@ -120,20 +127,33 @@ for i = 1, #ARGV, 3 do
 end
 return moved`;
 
-// Rekey: rewrites a timeline stream with the same ids, in one step, only if nothing was added
-// since it was read (same length, same last id). Built under a scratch key and renamed over the
-// original, so a script that fails half-way leaves the original whole.
-// ARGV: expected length, expected last id, then pairs id, entry.
-const REWRITE_STREAM = `
-if redis.call('XLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
-local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
-if #last == 0 or last[1][1] ~= ARGV[2] then return 0 end
-redis.call('DEL', KEYS[2])
-for i = 3, #ARGV, 2 do
-  redis.call('XADD', KEYS[2], ARGV[i], 'entry', ARGV[i + 1])
+// Rekey: rewrites timeline entries in place, all or none, only if each still holds what was
+// read (entries are only ever appended, so an index keeps naming the same entry).
+// ARGV: triples index, old, new. Returns how many were set, or -1 when one had changed.
+const REKEY_LIST = `
+for i = 1, #ARGV, 3 do
+  if redis.call('LINDEX', KEYS[1], ARGV[i]) ~= ARGV[i + 1] then return -1 end
 end
-redis.call('RENAME', KEYS[2], KEYS[1])
-return 1`;
+for i = 1, #ARGV, 3 do
+  redis.call('LSET', KEYS[1], ARGV[i], ARGV[i + 2])
+end
+return #ARGV / 3`;
+
+// Moves a timeline from the stream older versions wrote to the list, in one step: its entries,
+// unchanged and in order, go before any the list already has (written since by this version,
+// so newer), and the stream is deleted. Nothing to do (0) once it is gone, so a second run, or
+// a second replica running it at the same time, changes nothing. Returns how many it moved.
+const STREAM_TO_LIST = `
+local rows = redis.call('XRANGE', KEYS[1], '-', '+')
+for i = #rows, 1, -1 do
+  local fields, entry = rows[i][2], '{}'
+  for j = 1, #fields, 2 do
+    if fields[j] == 'entry' then entry = fields[j + 1] end
+  end
+  redis.call('LPUSH', KEYS[2], entry)
+end
+redis.call('DEL', KEYS[1])
+return #rows`;
 
 export type ApplyResult = 'applied' | 'conflict' | 'unknown';
 
@@ -153,39 +173,67 @@ export class ReportStore {
     return CLEAR_FIELDS.has(field) ? value : this.sealer.seal(ghsaId, field, value);
   }
 
+  /**
+   * The sealed copy leaves out what the clear part already says (bound to it as associated
+   * data): only the details, and the actor when the clear part hides its GitHub login.
+   */
   private sealEntry(ghsaId: string, entry: TimelineEntry): string {
-    const json = JSON.stringify(entry);
-    if (!this.sealer.encrypting) return json;
+    if (!this.sealer.encrypting) return JSON.stringify(entry);
     const clear = clearPart(entry);
-    return JSON.stringify({ ...clear, sealed: this.sealer.seal(ghsaId, entryField(clear), json) });
+    const { type: _type, at: _at, actor, ...details } = entry;
+    const rest = actor === clear.actor ? details : { ...details, actor };
+    const sealed = this.sealer.seal(ghsaId, entryField(clear), JSON.stringify(rest));
+    return JSON.stringify({ ...clear, sealed });
   }
 
   private openEntry(ghsaId: string, json: string): TimelineEntry {
     const stored = JSON.parse(json) as StoredEntry;
     if (typeof stored.sealed !== 'string') return stored;
-    return JSON.parse(this.sealer.open(ghsaId, entryField(stored), stored.sealed)) as TimelineEntry;
+    const opened = this.sealer.open(ghsaId, entryField(stored), stored.sealed);
+    const { actor, ...details } = JSON.parse(opened) as Partial<TimelineEntry>;
+    return {
+      type: stored.type,
+      ...details,
+      at: stored.at,
+      actor: actor ?? stored.actor,
+    } as TimelineEntry;
   }
 
   /** Stores a new report; returns false (and changes nothing) when it is already known. */
-  async ingest(report: Report, entry: TimelineEntry): Promise<boolean> {
-    const created = await this.redis.eval(
-      INGEST,
-      3,
-      this.keys.report(report.ghsaId),
-      this.keys.open(),
-      this.keys.timeline(report.ghsaId),
-      JSON.stringify(
-        Object.entries(report).flatMap(([k, v]) => [
-          k,
-          this.sealField(report.ghsaId, k, String(v)),
-        ]),
-      ),
-      isOpen(report) ? '1' : '0',
-      String(Date.parse(report.deadline)),
-      report.ghsaId,
-      this.sealEntry(report.ghsaId, entry),
+  /**
+   * Stores a new report with its first timeline entry and the effects its arrival owes (in its
+   * outbox); returns false (and changes nothing) when it is already known.
+   */
+  async ingest(report: Report, entry: TimelineEntry, outbox: unknown[] = []): Promise<boolean> {
+    const { ghsaId } = report;
+    const created = await INGEST.run(
+      this.redis,
+      [
+        this.keys.report(ghsaId),
+        this.keys.open(),
+        this.keys.timeline(ghsaId),
+        this.keys.outbox(ghsaId),
+      ],
+      [
+        JSON.stringify(
+          Object.entries(report).flatMap(([k, v]) => [k, this.sealField(ghsaId, k, String(v))]),
+        ),
+        isOpen(report) ? '1' : '0',
+        String(Date.parse(report.deadline)),
+        ghsaId,
+        this.sealEntry(ghsaId, entry),
+        JSON.stringify(this.sealOutbox(ghsaId, report.rev, outbox)),
+      ],
     );
     return created === 1;
+  }
+
+  /** Outbox entries (id, sealed effect) for effects decided on revision `rev`, in order. */
+  private sealOutbox(ghsaId: string, rev: number, effects: unknown[]): string[] {
+    return effects.flatMap((effect, index) => {
+      const id = outboxId(rev, index);
+      return [id, this.sealer.seal(ghsaId, outboxField(id), JSON.stringify(effect))];
+    });
   }
 
   async get(ghsaId: string): Promise<Report | undefined> {
@@ -202,14 +250,10 @@ export class ReportStore {
     value: string,
     entry?: TimelineEntry,
   ): Promise<boolean> {
-    const result = await this.redis.eval(
-      SET_ONCE,
-      2,
-      this.keys.report(ghsaId),
-      this.keys.timeline(ghsaId),
-      field,
-      this.sealField(ghsaId, field, value),
-      entry ? this.sealEntry(ghsaId, entry) : '',
+    const result = await SET_ONCE.run(
+      this.redis,
+      [this.keys.report(ghsaId), this.keys.timeline(ghsaId)],
+      [field, this.sealField(ghsaId, field, value), entry ? this.sealEntry(ghsaId, entry) : ''],
     );
     if (result === -1) throw new Error(`no report ${ghsaId}`);
     return result === 1;
@@ -229,25 +273,23 @@ export class ReportStore {
     const flat = Object.entries(write.fields).flatMap(([k, v]) =>
       v === undefined ? [] : [k, this.sealField(ghsaId, k, String(v))],
     );
-    const nextRev = report.rev + 1;
-    const pending = outbox.flatMap((effect, index) => {
-      const id = outboxId(nextRev, index);
-      return [id, this.sealer.seal(ghsaId, outboxField(id), JSON.stringify(effect))];
-    });
-    const result = await this.redis.eval(
-      APPLY,
-      4,
-      this.keys.report(report.ghsaId),
-      this.keys.open(),
-      this.keys.timeline(report.ghsaId),
-      this.keys.outbox(report.ghsaId),
-      String(report.rev),
-      JSON.stringify(flat),
-      report.ghsaId,
-      String(Date.parse(report.deadline)),
-      JSON.stringify(write.entries.map((e) => this.sealEntry(ghsaId, e))),
-      at,
-      JSON.stringify(pending),
+    const result = await APPLY.run(
+      this.redis,
+      [
+        this.keys.report(ghsaId),
+        this.keys.open(),
+        this.keys.timeline(ghsaId),
+        this.keys.outbox(ghsaId),
+      ],
+      [
+        String(report.rev),
+        JSON.stringify(flat),
+        ghsaId,
+        String(Date.parse(report.deadline)),
+        JSON.stringify(write.entries.map((e) => this.sealEntry(ghsaId, e))),
+        at,
+        JSON.stringify(this.sealOutbox(ghsaId, report.rev + 1, outbox)),
+      ],
     );
     return result === -1 ? 'unknown' : result === 0 ? 'conflict' : 'applied';
   }
@@ -295,17 +337,47 @@ export class ReportStore {
   }
 
   async appendTimeline(ghsaId: string, entry: TimelineEntry): Promise<void> {
-    await this.redis.xadd(this.keys.timeline(ghsaId), '*', 'entry', this.sealEntry(ghsaId, entry));
+    await this.redis.rpush(this.keys.timeline(ghsaId), this.sealEntry(ghsaId, entry));
   }
 
   /** The timeline, oldest first; `last` keeps only the newest entries. */
   async timeline(ghsaId: string, last?: number): Promise<TimelineEntry[]> {
-    const key = this.keys.timeline(ghsaId);
-    const rows =
-      last === undefined
-        ? await this.redis.xrange(key, '-', '+')
-        : (await this.redis.xrevrange(key, '+', '-', 'COUNT', String(last))).reverse();
-    return rows.map(([, fields]) => this.openEntry(ghsaId, entryOf(fields)));
+    if (last !== undefined && last <= 0) return [];
+    const stored = await this.redis.lrange(this.keys.timeline(ghsaId), -(last ?? 0), -1);
+    return stored.map((json) => this.openEntry(ghsaId, json));
+  }
+
+  /**
+   * Moves one report's timeline from a stream (as earlier versions stored it) to the list;
+   * returns how many entries it moved (0 when there was no stream).
+   */
+  async migrateTimeline(ghsaId: string): Promise<number> {
+    const moved = await this.redis.eval(
+      STREAM_TO_LIST,
+      2,
+      this.keys.timelineStream(ghsaId),
+      this.keys.timeline(ghsaId),
+    );
+    return Number(moved);
+  }
+
+  /**
+   * At start: every timeline still stored as a stream becomes a list (a stream costs ~4.7 KB
+   * even with a few entries). Safe to repeat and to run on two replicas at once: each report
+   * moves in one step, and only once. Returns how many timelines it moved.
+   */
+  async migrateTimelines(): Promise<number> {
+    const prefix = this.keys.timelineStream('');
+    let timelines = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      for (const key of keys) {
+        if ((await this.migrateTimeline(key.slice(prefix.length))) > 0) timelines++;
+      }
+      cursor = next;
+    } while (cursor !== '0');
+    return timelines;
   }
 
   /** Ids of open reports, soonest deadline first. */
@@ -354,6 +426,8 @@ export class ReportStore {
    * run beside the bot: each write happens only if the value is still the one read.
    */
   async rekey(ghsaId: string): Promise<RekeyCount> {
+    // A timeline still in a stream (the bot of this version not started yet) is moved first.
+    await this.migrateTimeline(ghsaId);
     const fields = await this.rekeyHash(this.keys.report(ghsaId), ghsaId, (field) =>
       CLEAR_FIELDS.has(field) ? undefined : field,
     );
@@ -393,39 +467,18 @@ export class ReportStore {
   /** How many entries it moved, or -1 when the timeline changed while it worked. */
   private async rekeyTimeline(ghsaId: string): Promise<number> {
     const key = this.keys.timeline(ghsaId);
-    const rows = await this.redis.xrange(key, '-', '+');
-    let moved = 0;
-    const pairs = rows.flatMap(([id, fields]) => {
-      const json = entryOf(fields);
-      const stored = JSON.parse(json) as StoredEntry;
-      const sealed = typeof stored.sealed === 'string' ? stored.sealed : undefined;
+    const stored = await this.redis.lrange(key, 0, -1);
+    const triples = stored.flatMap((json, index) => {
+      const { sealed } = JSON.parse(json) as StoredEntry;
       const current = this.sealer.encrypting
-        ? sealed !== undefined && this.sealer.isCurrent(sealed)
-        : sealed === undefined;
-      if (current) return [id, json];
-      moved++;
-      return [id, this.sealEntry(ghsaId, this.openEntry(ghsaId, json))];
+        ? typeof sealed === 'string' && this.sealer.isCurrent(sealed)
+        : typeof sealed !== 'string';
+      if (current) return [];
+      return [String(index), json, this.sealEntry(ghsaId, this.openEntry(ghsaId, json))];
     });
-    if (moved === 0) return 0;
-    const last = rows[rows.length - 1]?.[0] ?? '';
-    const scratch = `${this.keys.namespace}:rekey-scratch:${ghsaId}`;
-    const done = await this.redis.eval(
-      REWRITE_STREAM,
-      2,
-      key,
-      scratch,
-      String(rows.length),
-      last,
-      ...pairs,
-    );
-    return done === 1 ? moved : -1;
+    if (triples.length === 0) return 0;
+    return Number(await this.redis.eval(REKEY_LIST, 1, key, ...triples));
   }
-}
-
-/** The `entry` field of a stream entry's field list. */
-function entryOf(fields: string[]): string {
-  const at = fields.indexOf('entry');
-  return (at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined) ?? '{}';
 }
 
 /** Sortable: revision, then the effect's place in its decision. */

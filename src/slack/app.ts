@@ -1,9 +1,10 @@
 import type { RequestListener } from 'node:http';
 import bolt from '@slack/bolt';
-import { WebClient, type WebClientOptions } from '@slack/web-api';
+import type { WebClient, WebClientOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Env } from '../config/env.js';
 import { slackLogger } from './logger.js';
+import { RateLimitedWebClient, type SlackRateLimit } from './rateLimit.js';
 
 const { App, HTTPReceiver, SocketModeReceiver } = bolt;
 
@@ -24,12 +25,14 @@ export function slackClientOptions(env: Env, log: Logger): WebClientOptions {
   };
 }
 
-/** A client for job workers: rate limits throw, so BullMQ can pause the queue instead. */
-export function workerSlackClient(env: Env, log: Logger): WebClient {
-  return new WebClient(env.SLACK_BOT_TOKEN, {
-    ...slackClientOptions(env, log),
-    rejectRateLimitedCalls: true,
-  });
+/**
+ * The client of jobs and effects: a 429 holds only its method, for every replica (through
+ * Redis), instead of the whole client or queue. Bolt's own client (listeners: views.open,
+ * ephemeral answers, permalinks) keeps @slack/web-api's handling: its calls are few and paced
+ * by people, and a modal's trigger expires in 3 s, long before a shared hold would end.
+ */
+export function workerSlackClient(env: Env, log: Logger, limits: SlackRateLimit): WebClient {
+  return new RateLimitedWebClient(env.SLACK_BOT_TOKEN, slackClientOptions(env, log), limits, log);
 }
 
 /**

@@ -2,11 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { LuaScript } from '../redis/script.js';
 import type { Keys } from '../reports/keys.js';
 import type { Report } from '../reports/report.js';
 import type { SlackMessage } from './blocks.js';
 import { reportChannelName } from './channelName.js';
-import { slackErrorCode } from './platformError.js';
+import { slackErrorCode, slackHeldUntil } from './platformError.js';
 
 /** Slack's documented maximum of users per `conversations.invite`. */
 const INVITE_BATCH = 100;
@@ -23,8 +24,32 @@ const CLAIM_WAITS = 50;
 /** Marks a report whose channel was found again by name after a crash. */
 const RECOVERED = 'recovered-channel';
 const ARCHIVED = 'archived-channel';
+/** Messages `updatePosted` re-renders: the summary. */
+const UPDATED_LATER: ReadonlySet<string> = new Set(['summary']);
 // Releases a claim only if it is still ours (it may have expired and been taken).
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RELEASE = new LuaScript(
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+);
+// Claims the right to post message ARGV[1] once: {1, ts} when it is already posted, {2} when
+// another try holds the claim, {3, '1'|'0'} when claimed ('1': an earlier try began, or the
+// channel was found again after a crash, so the message may be there already). One round trip.
+// KEYS: posted hash, claim; ARGV: key, token, lease ms, the recovered-channel field.
+const CLAIM = new LuaScript(`
+local known = redis.call('HGET', KEYS[1], ARGV[1])
+if known then return {1, known} end
+if not redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3], 'NX') then return {2, ''} end
+local begun = redis.call('HSETNX', KEYS[1], 'try-' .. ARGV[1], '1') == 0
+if begun or redis.call('HEXISTS', KEYS[1], ARGV[4]) == 1 then return {3, '1'} end
+return {3, '0'}`);
+// Remembers a posted message's ts (and what it shows), forgets the try marker (the ts now
+// answers every later try) and releases the claim if it is still ours, in one step.
+// KEYS: posted hash, claim; ARGV: key, ts, shown field, digest, token.
+const REMEMBER = new LuaScript(`
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], ARGV[3], ARGV[4]) end
+redis.call('HDEL', KEYS[1], 'try-' .. ARGV[1])
+if redis.call('GET', KEYS[2]) == ARGV[5] then redis.call('DEL', KEYS[2]) end
+return 1`);
 // Replaces the chosen channel name only if it is still the one that was taken.
 const RENAME = `if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) end return 0`;
 
@@ -178,16 +203,17 @@ export class ReportChannels {
       await this.redis.hset(postedKey, field, posted.ts ?? 'sent');
       return true;
     } finally {
-      await this.redis.eval(RELEASE, 1, claim, token);
+      await RELEASE.run(this.redis, [claim], [token]);
     }
   }
 
   /** Sets the topic unless it is already `topic` (each change shows in the channel). */
   async setTopic(ghsaId: string, channelId: string, topic: string): Promise<void> {
     const postedKey = this.keys.posted(ghsaId);
-    if ((await this.redis.hget(postedKey, 'topic')) === topic) return;
+    const shown = digestOf(topic);
+    if ((await this.redis.hget(postedKey, 'topic')) === shown) return;
     await this.slack.conversations.setTopic({ channel: channelId, topic });
-    await this.redis.hset(postedKey, 'topic', topic);
+    await this.redis.hset(postedKey, 'topic', shown);
   }
 
   /**
@@ -202,17 +228,44 @@ export class ReportChannels {
     message: SlackMessage,
   ): Promise<{ ts: string; fresh: boolean }> {
     const postedKey = this.keys.posted(ghsaId);
+    const claim = this.keys.claim(ghsaId, key);
     for (let wait = 0; ; wait++) {
-      const known = await this.redis.hget(postedKey, key);
-      if (known) return { ts: known, fresh: false };
       const token = randomUUID();
-      const claim = this.keys.claim(ghsaId, key);
-      if ((await this.redis.set(claim, token, 'PX', CLAIM_LEASE_MS, 'NX')) === 'OK') {
+      const [state, value] = (await CLAIM.run(
+        this.redis,
+        [postedKey, claim],
+        [key, token, CLAIM_LEASE_MS, RECOVERED],
+      )) as [number, string];
+      if (state === 1) return { ts: value, fresh: false };
+      if (state === 3) {
+        let ts: string;
+        let found: string | undefined;
         try {
-          return await this.postClaimed(ghsaId, channelId, key, message);
-        } finally {
-          await this.redis.eval(RELEASE, 1, claim, token);
+          // Only a try that began before this one can have posted without remembering it (or
+          // a channel found again after a crash, whose earlier tries Redis may not know of).
+          found = value === '1' ? await this.findPosted(channelId, ghsaId, key) : undefined;
+          ts = found ?? (await this.post(ghsaId, channelId, key, message));
+        } catch (error) {
+          // Held back by a rate limit, nothing was sent: the next try need not search for it.
+          if (value === '0' && slackHeldUntil(error) !== undefined) {
+            await this.redis.hdel(postedKey, `try-${key}`);
+          }
+          await RELEASE.run(this.redis, [claim], [token]);
+          throw error;
         }
+        await REMEMBER.run(
+          this.redis,
+          [postedKey, claim],
+          [
+            key,
+            ts,
+            `shown-${key}`,
+            // Only a message that is re-rendered later needs to remember what it shows.
+            UPDATED_LATER.has(key) ? digestOf(message) : '',
+            token,
+          ],
+        );
+        return { ts, fresh: found === undefined };
       }
       // Another process is posting it right now: wait for its answer.
       if (wait >= CLAIM_WAITS)
@@ -221,34 +274,21 @@ export class ReportChannels {
     }
   }
 
-  private async postClaimed(
+  private async post(
     ghsaId: string,
     channelId: string,
     key: string,
     message: SlackMessage,
-  ): Promise<{ ts: string; fresh: boolean }> {
-    const postedKey = this.keys.posted(ghsaId);
-    const known = await this.redis.hget(postedKey, key);
-    if (known) return { ts: known, fresh: false };
-    // Only a try that began before this one can have posted without remembering it (or a
-    // channel found again after a crash, whose earlier tries Redis may not know of).
-    const begun = (await this.redis.hsetnx(postedKey, `try-${key}`, '1')) === 0;
-    const recovered = (await this.redis.hexists(postedKey, RECOVERED)) === 1;
-    const found = begun || recovered ? await this.findPosted(channelId, ghsaId, key) : undefined;
-    const ts =
-      found ??
-      (
-        await this.slack.chat.postMessage({
-          channel: channelId,
-          ...message,
-          unfurl_links: false,
-          unfurl_media: false,
-          metadata: { event_type: METADATA_EVENT, event_payload: { ghsaId, key } },
-        })
-      ).ts;
-    if (!ts) throw new Error('chat.postMessage answered without a ts');
-    await this.redis.hset(postedKey, key, ts, `shown-${key}`, digestOf(message));
-    return { ts, fresh: found === undefined };
+  ): Promise<string> {
+    const posted = await this.slack.chat.postMessage({
+      channel: channelId,
+      ...message,
+      unfurl_links: false,
+      unfurl_media: false,
+      metadata: { event_type: METADATA_EVENT, event_payload: { ghsaId, key } },
+    });
+    if (!posted.ts) throw new Error('chat.postMessage answered without a ts');
+    return posted.ts;
   }
 
   /** Re-renders a message posted once (the summary), unless it already shows `message`. */
@@ -374,6 +414,7 @@ export class ReportChannels {
   }
 }
 
-function digestOf(message: SlackMessage): string {
-  return createHash('sha256').update(JSON.stringify(message)).digest('base64url');
+/** What a posted message shows, in 128 bits (enough to tell a change; kept per message). */
+function digestOf(message: SlackMessage | string): string {
+  return createHash('sha256').update(JSON.stringify(message)).digest('base64url').slice(0, 22);
 }

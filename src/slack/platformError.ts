@@ -11,3 +11,21 @@ export function slackRetryAfter(error: unknown): number | undefined {
   const e = error as { code?: string; retryAfter?: number } | null;
   return e?.code === ErrorCode.RateLimitedError ? e.retryAfter : undefined;
 }
+
+/** A Slack method is rate-limited until `untilMs` (epoch ms): try again then. */
+export class SlackMethodHeldError extends Error {
+  override readonly name = 'SlackMethodHeldError';
+  constructor(
+    readonly method: string,
+    readonly untilMs: number,
+  ) {
+    super(`Slack rate limit: ${method} is held for ${Math.max(0, untilMs - Date.now())} ms`);
+  }
+}
+
+/** When a rate-limited Slack call may be tried again (epoch ms), else undefined. */
+export function slackHeldUntil(error: unknown): number | undefined {
+  if (error instanceof SlackMethodHeldError) return error.untilMs;
+  const retryAfter = slackRetryAfter(error);
+  return retryAfter === undefined ? undefined : Date.now() + retryAfter * 1000;
+}

@@ -98,12 +98,10 @@ describe('vulnbot timeline <GHSA>', () => {
     expect(out).toHaveLength(stored.length);
     for (const line of out) expect(line).not.toContain('\n');
     expect(out.map((line) => JSON.parse(line) as unknown)).toEqual(stored);
-    // The stream holds each entry sealed, beside its clear type and time (the reporter's
-    // login only as `github`).
-    const rows = await redis.xrange(new Keys(namespace).timeline(report.ghsaId), '-', '+');
-    const clear = rows.map(
-      ([, fields]) => JSON.parse(fields[1] ?? '{}') as Record<string, unknown>,
-    );
+    // Redis holds each entry sealed, beside its clear type and time (the reporter's login
+    // only as `github`).
+    const rows = await redis.lrange(new Keys(namespace).timeline(report.ghsaId), 0, -1);
+    const clear = rows.map((row) => JSON.parse(row) as Record<string, unknown>);
     expect(clear.map(({ type, at, actor }) => ({ type, at, actor }))).toEqual([
       { type: 'reported', at: report.reportedAt, actor: 'github' },
       { type: 'assigned', at: '2026-11-03T09:00:00.000Z', actor: 'U01' },

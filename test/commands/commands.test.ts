@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { QUEUES } from '../../src/jobs/queues.js';
-import { buttonClick, eventually, slackRequest, settle } from '../support/harness.js';
+import { randomUUID } from 'node:crypto';
+import { buttonClick, eventually, slackRequest, slashCommand, settle } from '../support/harness.js';
 import {
   advisoryPatches,
   GHSA,
@@ -109,12 +110,12 @@ describe('/vuln triage', () => {
     const stored = await storedReport(r.h);
     expect(stored).toMatchObject({ decision: 'accept', githubState: 'draft' });
     expect(stored['respondedAt']).toBeDefined();
-    // The response clock's jobs are gone; the fix clock's are queued (4f).
+    // The response clock's job is gone; the fix clock's next step is queued (4f), one job a clock.
     const connection = r.h.redis.duplicate();
     const queue = new Queue(QUEUES.reminders, { connection, prefix: `${r.h.namespace}:bull` });
     const pending = (await queue.getDelayed()).map((job) => String(job.id));
     expect(pending.filter((id) => !id.includes('-fix-'))).toEqual([]);
-    expect(pending.some((id) => id.endsWith('-fix-deadline'))).toBe(true);
+    expect(pending).toEqual([`remind-${GHSA}-fix-reminder-1`]);
     await queue.close();
     await connection.quit();
   });
@@ -149,6 +150,33 @@ describe('/vuln triage', () => {
     );
     expect(advisoryPatches(r.h)).toEqual([ACCEPTED]);
     expect((await storedReport(r.h))['decision']).toBe('accept');
+  });
+
+  it('acknowledges at once and answers when GitHub has, however slow GitHub is', async () => {
+    r.h.github.fail('PATCH', /security-advisories/, { delayMs: 1_500 });
+    const messagesBefore = r.channel.messages.length;
+    const response = await slashCommand(r.h.bot.port, {
+      user: 'USECMGR1',
+      channel: r.channel.id,
+      text: 'triage accept',
+      responseUrl: r.h.slack.responseUrl(randomUUID()),
+    });
+    expect(response.status).toBe(200);
+    // Slack has its ack while GitHub has not answered yet: nothing is recorded, nothing said.
+    expect(r.h.slack.responses).toHaveLength(0);
+    expect(r.channel.messages.length).toBe(messagesBefore);
+    expect((await storedReport(r.h))['decision']).toBeUndefined();
+    await eventually(
+      async () => (await storedReport(r.h))['decision'] === 'accept',
+      5_000,
+      'the acceptance, once GitHub answered',
+    );
+    expect(advisoryPatches(r.h)).toEqual([ACCEPTED]);
+    await eventually(
+      () => r.channel.messages.length > messagesBefore,
+      5_000,
+      'the acceptance notice',
+    );
   });
 
   it('reports a GitHub failure and records nothing', async () => {

@@ -185,7 +185,7 @@ describe('forged requests are refused', () => {
     const slackCallsBefore = h.slack.calls.length;
     const githubCallsBefore = h.github.calls.length;
     const messagesBefore = h.slack.allMessages().length;
-    const timelineBefore = await h.redis.xlen(`${h.namespace}:timeline:${GHSA}`);
+    const timelineBefore = await h.redis.llen(`${h.namespace}:timeline-list:${GHSA}`);
     const reportBefore = await h.redis.hgetall(`${h.namespace}:report:${GHSA}`);
 
     // Someone who captured the signed delivery sends it again under a fresh delivery id.
@@ -204,12 +204,12 @@ describe('forged requests are refused', () => {
     expect(h.github.calls.slice(githubCallsBefore)).toEqual([]);
     expect(h.slack.allMessages()).toHaveLength(messagesBefore);
     expect(channel.messages).toHaveLength(messagesBefore);
-    expect(await h.redis.xlen(`${h.namespace}:timeline:${GHSA}`)).toBe(timelineBefore);
+    expect(await h.redis.llen(`${h.namespace}:timeline-list:${GHSA}`)).toBe(timelineBefore);
     expect(await h.redis.hgetall(`${h.namespace}:report:${GHSA}`)).toEqual(reportBefore);
     expect(h.logs.text).toContain('body already handled under another delivery id (replay)');
     // Remembered by digest (never the body itself) for a week, like delivery ids.
-    const digest = createHash('sha256').update(reported).digest('hex');
-    const ttl = await h.redis.ttl(`${h.namespace}:delivery-body:${digest}`);
+    const digest = createHash('sha256').update(reported).digest('base64url');
+    const ttl = await h.redis.ttl(`${h.namespace}:delivery:${digest}`);
     expect(ttl).toBeGreaterThan(6 * 24 * 3600);
     expect(ttl).toBeLessThanOrEqual(7 * 24 * 3600);
   });

@@ -117,10 +117,8 @@ describe('POST /github/webhook', () => {
       deadline: '2025-04-29T17:22:36.000Z',
       channelId: channel.id,
     });
-    const timeline = await h.redis.xrange(`${h.namespace}:timeline:${GHSA}`, '-', '+');
-    const types = timeline.map(
-      ([, fields]) => (JSON.parse(fields[1] ?? '{}') as { type: string }).type,
-    );
+    const timeline = await h.redis.lrange(`${h.namespace}:timeline-list:${GHSA}`, 0, -1);
+    const types = timeline.map((entry) => (JSON.parse(entry) as { type: string }).type);
     expect(types.slice(0, 4)).toEqual([
       'reported',
       'channel-opened',

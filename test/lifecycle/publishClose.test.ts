@@ -52,11 +52,8 @@ function announcements(h: Harness): StandInMessage[] {
 }
 
 async function timelineTypes(h: Harness): Promise<string[]> {
-  const entries = await h.redis.xrange(`${h.namespace}:timeline:${GHSA}`, '-', '+');
-  return entries.map(([, fields]) => {
-    const at = fields.indexOf('entry');
-    return (JSON.parse(fields[at + 1] ?? '{}') as { type: string }).type;
-  });
+  const entries = await h.redis.lrange(`${h.namespace}:timeline-list:${GHSA}`, 0, -1);
+  return entries.map((entry) => (JSON.parse(entry) as { type: string }).type);
 }
 
 /** The fix clock's (or any clock's) jobs still waiting for this report. */

@@ -146,7 +146,12 @@ describe('the fix clock (issue 4f)', () => {
       new Date(acceptedAt + 4_000).toISOString(),
     );
     await eventually(() => fixMessages(r.channel).length === 1, 4_000, 'the fix reminder');
-    expect(await pendingFixSteps(r.h)).toHaveLength(2); // the deadline and the escalation
+    // One job per clock: the deadline message's, queued once the reminder is said.
+    await eventually(
+      async () => (await pendingFixSteps(r.h)).join() === `remind-${GHSA}-fix-deadline`,
+      2_000,
+      'the fix deadline queued',
+    );
 
     const closed = await r.vuln('USECMGR1', 'close no release will be made');
     expect(closed.posted).toContain('closed');

@@ -181,7 +181,7 @@ describe('report text is encrypted at rest (issue 8, part 1)', () => {
     expect(inClear(dump)).toEqual([]);
     // What was read: the report, its timeline, its outbox and BullMQ's keys, ids in clear.
     const keys = [...dump.keys()];
-    const parts = ['report', 'timeline', 'outbox', 'open', 'posted', 'bull'];
+    const parts = ['report', 'timeline-list', 'outbox', 'open', 'posted', 'bull'];
     const prefix = `${h.namespace}:`;
     expect(
       parts.filter((part) => !keys.some((k) => k.slice(prefix.length).split(':')[0] === part)),

@@ -239,6 +239,17 @@ export function slackEvent(
   return postToSlackRoute(port, body, 'application/json', SIGNING_SECRET, retry);
 }
 
+/** `user` opens vulnbot's App Home (its Home tab), as Slack sends it. */
+export function homeOpened(port: number, user: string): Promise<Response> {
+  return slackEvent(port, {
+    type: 'app_home_opened',
+    user,
+    channel: `D${user.slice(1)}`,
+    tab: 'home',
+    event_ts: String(Date.now() / 1000),
+  });
+}
+
 /** `/vuln <text>` typed by `user` in `channel`, as Slack posts it. */
 export function slashCommand(
   port: number,

@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { botScopes } from '../../src/slack/scopes.js';
 import { closeServer, listenOnLoopback } from './loopback.js';
 
 /**
@@ -36,6 +37,16 @@ export interface StandInMessage {
   updates?: number;
 }
 
+/** A person in the workspace, as `users.info` describes them. */
+export interface StandInUser {
+  /** The handle (`@alice`). */
+  name: string;
+  realName: string;
+  /** Deactivated. */
+  deleted?: boolean;
+  isBot?: boolean;
+}
+
 export type Fault =
   { error: string } | { status: 429; retryAfter: number } | { status: 500 | 502 | 503 };
 
@@ -43,6 +54,67 @@ export interface Call {
   method: string;
   args: Record<string, unknown>;
   at: number;
+  /** For a call answered 429: the `Retry-After` it was given (seconds). */
+  retryAfter?: number;
+}
+
+/** At most `limit` calls per fixed window of `windowMs`; `perChannel`: one window per channel. */
+export interface Tier {
+  limit: number;
+  windowMs: number;
+  perChannel?: boolean;
+}
+
+const MINUTE = 60_000;
+const TIER_2: Tier = { limit: 20, windowMs: MINUTE };
+const TIER_3: Tier = { limit: 50, windowMs: MINUTE };
+const TIER_4: Tier = { limit: 100, windowMs: MINUTE };
+
+/**
+ * Slack's documented tier of each Web API method vulnbot calls (docs.slack.dev method pages,
+ * "Rate limits" field; Tier 2 = 20+/min, Tier 3 = 50+/min, Tier 4 = 100+/min per workspace per
+ * app). The "+" means the real limits may be a little higher: these are floors.
+ * `chat.postMessage` is "special" (about one message per second per channel, short bursts
+ * allowed): modelled as 60 per minute per channel. `auth.test` and `chat.getPermalink` are
+ * "special" too and generous: not limited here.
+ */
+export const SLACK_TIERS: Readonly<Record<string, Tier>> = {
+  'conversations.create': TIER_2,
+  'conversations.archive': TIER_2,
+  'conversations.list': TIER_2,
+  'conversations.setTopic': TIER_2,
+  'chat.update': TIER_3,
+  'conversations.history': TIER_3,
+  'conversations.info': TIER_3,
+  'conversations.invite': TIER_3,
+  'conversations.kick': TIER_3,
+  'conversations.open': TIER_3,
+  'chat.postEphemeral': TIER_4,
+  'conversations.members': TIER_4,
+  'views.open': TIER_4,
+  'chat.postMessage': { limit: 60, windowMs: MINUTE, perChannel: true },
+};
+
+/** The same limits in windows `factor` times shorter (factor 20: Tier 2 = 20 calls per 3 s). */
+export function scaledTiers(
+  factor: number,
+  tiers: Readonly<Record<string, Tier>> = SLACK_TIERS,
+): Record<string, Tier> {
+  return Object.fromEntries(
+    Object.entries(tiers).map(([method, tier]) => [
+      method,
+      { ...tier, windowMs: Math.round(tier.windowMs / factor) },
+    ]),
+  );
+}
+
+/**
+ * The shortest time, from the first call to the last, in which `calls` calls fit under `tier`:
+ * windows follow each other from the method's first call, so the last call can come no sooner
+ * than the start of window ceil(calls / limit).
+ */
+export function tierFloorMs(calls: number, tier: Tier): number {
+  return (Math.ceil(calls / tier.limit) - 1) * tier.windowMs;
 }
 
 const JSON_ARGS = new Set(['blocks', 'metadata', 'attachments', 'view']);
@@ -59,7 +131,11 @@ export class SlackStandIn {
   readonly channels = new Map<string, StandInChannel>();
   /** Users that do not exist in this workspace (`user_not_found` on invite). */
   readonly unknownUsers = new Set<string>();
+  /** Calls answered 429 (by a tier or a fault): they had no effect, so they are not in `calls`. */
+  readonly refused: Call[] = [];
   private readonly faults: { method: string; fault: Fault }[] = [];
+  private tiers: Readonly<Record<string, Tier>> = {};
+  private readonly windows = new Map<string, { anchor: number; index: number; count: number }>();
   private server: Server | undefined;
   private nextChannel = 1;
   private nextTs = 1;
@@ -86,6 +162,22 @@ export class SlackStandIn {
   /** The next `times` calls of `method` fail with `fault`. */
   fail(method: string, fault: Fault, times = 1): void {
     for (let i = 0; i < times; i++) this.faults.push({ method, fault });
+  }
+
+  /**
+   * Enforce rate limits like Slack: per method (and workspace), fixed windows of `windowMs` one
+   * after the other from the method's first call; beyond `limit` calls in a window, HTTP 429
+   * with `Retry-After` = whole seconds until the window closes (at least 1). A refused call has
+   * no effect. Replaces earlier tiers.
+   */
+  setTiers(tiers: Readonly<Record<string, Tier>>): void {
+    this.tiers = tiers;
+    this.windows.clear();
+  }
+
+  /** How many calls (of `method`, or of any) were answered 429. */
+  rateLimited(method?: string): number {
+    return this.refused.filter((c) => method === undefined || c.method === method).length;
   }
 
   callsTo(method: string): Call[] {
@@ -168,22 +260,24 @@ export class SlackStandIn {
     }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
-    this.calls.push({ method, args, at: Date.now() });
+    const at = Date.now();
+    const tierRetryAfter = this.overTier(method, args, at);
+    if (tierRetryAfter !== undefined) {
+      this.refused.push({ method, args, at, retryAfter: tierRetryAfter });
+      return rateLimitedReply(res, tierRetryAfter);
+    }
 
     const faultIndex = this.faults.findIndex((f) => f.method === method);
-    if (faultIndex >= 0) {
-      const fault = (this.faults.splice(faultIndex, 1)[0] as { fault: Fault }).fault;
+    const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0]?.fault : undefined;
+    if (fault && 'status' in fault && fault.status === 429) {
+      this.refused.push({ method, args, at, retryAfter: fault.retryAfter });
+      return rateLimitedReply(res, fault.retryAfter);
+    }
+    this.calls.push({ method, args, at });
+    if (fault) {
       if ('status' in fault) {
-        if (fault.status === 429) {
-          res.writeHead(429, {
-            'retry-after': String(fault.retryAfter),
-            'content-type': 'application/json',
-          });
-          res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
-        } else {
-          res.writeHead(fault.status, { 'content-type': 'text/html' });
-          res.end('<html>Slack is having trouble</html>');
-        }
+        res.writeHead(fault.status, { 'content-type': 'text/html' });
+        res.end('<html>Slack is having trouble</html>');
         return;
       }
       return reply(res, { ok: false, error: fault.error });
@@ -191,8 +285,82 @@ export class SlackStandIn {
     const token =
       (req.headers.authorization ?? '').replace(/^Bearer /, '') || String(args['token'] ?? '');
     if (token !== this.token) return reply(res, { ok: false, error: 'invalid_auth' });
+    // Slack names the token's scopes on every answer (vulnbot check-config reads them).
+    res.setHeader('x-oauth-scopes', this.grantedScopes.join(','));
     reply(res, this.call(method, args));
   }
+
+  /** Seconds until `method`'s window closes when this call is over its tier; else counts it. */
+  private overTier(method: string, args: Record<string, unknown>, now: number): number | undefined {
+    const tier = this.tiers[method];
+    if (!tier) return undefined;
+    const key = tier.perChannel ? `${method} ${String(args['channel'] ?? '')}` : method;
+    const window = this.windows.get(key) ?? { anchor: now, index: 0, count: 0 };
+    this.windows.set(key, window);
+    const index = Math.floor((now - window.anchor) / tier.windowMs);
+    if (index !== window.index) Object.assign(window, { index, count: 0 });
+    if (window.count >= tier.limit) {
+      const closes = window.anchor + (index + 1) * tier.windowMs;
+      return Math.max(1, Math.ceil((closes - now) / 1000));
+    }
+    window.count++;
+    return undefined;
+  }
+
+  // --- People and scopes (check-config, plan): `users.info` and the token's scopes. ---
+
+  /** The token's scopes (`x-oauth-scopes`): by default exactly those manifest.json asks for. */
+  grantedScopes: string[] = botScopes();
+  /** People `users.info` describes; any other id (unless in `unknownUsers`) is an active person. */
+  readonly users = new Map<string, StandInUser>();
+
+  addUser(id: string, user: Partial<StandInUser> & { realName: string }): void {
+    this.users.set(id, { name: user.realName.toLowerCase().replace(/\W+/g, '.'), ...user });
+  }
+
+  private usersInfo(args: Record<string, unknown>): Record<string, unknown> {
+    const id = String(args['user'] ?? '');
+    if (!id || this.unknownUsers.has(id)) return { ok: false, error: 'user_not_found' };
+    const user = this.users.get(id) ?? { name: id.toLowerCase(), realName: id };
+    return {
+      ok: true,
+      user: {
+        id,
+        name: user.name,
+        real_name: user.realName,
+        deleted: user.deleted === true,
+        is_bot: user.isBot === true || id === this.botUserId,
+        profile: { real_name: user.realName, display_name: user.name },
+      },
+    };
+  }
+
+  // --- end of people and scopes ---
+
+  // --- App Home: `views.publish`, recorded per person. ---
+
+  /** Every Home tab view published to each person, oldest first. */
+  readonly homeViews = new Map<string, { type: string; blocks: unknown[] }[]>();
+
+  /** The Home tab `user` sees now (the last one published to them), if any. */
+  homeOf(user: string): { type: string; blocks: unknown[] } | undefined {
+    return this.homeViews.get(user)?.at(-1);
+  }
+
+  private viewsPublish(args: Record<string, unknown>): Record<string, unknown> {
+    const user = String(args['user_id'] ?? '');
+    const view = args['view'] as { type?: string; blocks?: unknown[] } | undefined;
+    if (!user || this.unknownUsers.has(user)) return { ok: false, error: 'invalid_arguments' };
+    // Slack: a Home tab view is `type: home`, with at most 100 blocks of at most 3,000 characters.
+    if (view?.type !== 'home' || !Array.isArray(view.blocks) || view.blocks.length > 100)
+      return { ok: false, error: 'invalid_arguments' };
+    if (tooLongBlockText(view.blocks)) return { ok: false, error: 'invalid_blocks' };
+    const published = { type: view.type, blocks: view.blocks };
+    this.homeViews.set(user, [...(this.homeViews.get(user) ?? []), published]);
+    return { ok: true, view: { id: `VHOME${user}`, ...published } };
+  }
+
+  // --- end of App Home ---
 
   private call(method: string, args: Record<string, unknown>): Record<string, unknown> {
     const bot = this.botUserId;
@@ -383,6 +551,10 @@ export class SlackStandIn {
         message.updates = (message.updates ?? 0) + 1;
         return { ok: true, channel: channel.id, ts: message.ts, text: message.text };
       }
+      case 'users.info':
+        return this.usersInfo(args);
+      case 'views.publish':
+        return this.viewsPublish(args);
       case 'views.open':
         if (!args['trigger_id']) return { ok: false, error: 'invalid_trigger_id' };
         this.views.push(args['view']);
@@ -415,6 +587,14 @@ function describe(c: StandInChannel) {
     topic: { value: c.topic },
     num_members: c.members.size,
   };
+}
+
+function rateLimitedReply(res: ServerResponse, retryAfterSeconds: number): void {
+  res.writeHead(429, {
+    'retry-after': String(retryAfterSeconds),
+    'content-type': 'application/json',
+  });
+  res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
 }
 
 function reply(res: ServerResponse, body: Record<string, unknown>): void {

@@ -1,0 +1,124 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { closedLoop, deliver } from '../lib/http.js';
+import { coresBusy, processesOf, rss } from '../lib/processes.js';
+import { commandCounts, describeCommands, perUnit } from '../lib/redisInfo.js';
+import { yes, type RunContext } from '../lib/row.js';
+import { mb, ms, n, percentile, perSecond, progress, sleep } from '../lib/stats.js';
+import {
+  effectsIdle,
+  forgetCalls,
+  ghsaId,
+  newReport,
+  summaries,
+  untilAll,
+  type World,
+} from '../lib/world.js';
+
+const CONCURRENCY = 32;
+
+/**
+ * Scenario 1, intake: distinct signed `reported` deliveries, 32 callers in a closed loop, as
+ * fast as the bot answers: answered/s and latency. The floor is bare BullMQ: `queue.add` of as
+ * many jobs at the same concurrency from the bench process on the same Redis (its own queue).
+ *
+ * The same burst gives scenario 2's throughput (channels opened with the group invited and the
+ * summary posted, per second, from the first delivery to the last summary: intake competes for
+ * the cores meanwhile, as in a real burst), the bot's RSS (scenario 7: idle, then after the
+ * deliveries) and the Redis commands each report costs from delivery to idle queues.
+ */
+export async function intake(run: RunContext, world: World): Promise<void> {
+  const count = run.quick ? 2_000 : 20_000;
+  const bot = world.bots[0]!;
+  await sleep(1_000); // start-up work (reconcile, audit, first poll) done
+  const rssIdle = rss(bot.pid);
+
+  progress(`scenario 1: bare BullMQ queue.add ×${n(count)} at ${CONCURRENCY} concurrent (floor)`);
+  const connection = new Redis(run.redis.url, { maxRetriesPerRequest: null });
+  const floorQueue = new Queue('bench-floor', { connection, prefix: 'bench' });
+  const floorMs = await closedLoop(count, CONCURRENCY, async (i) => {
+    const id = ghsaId(i);
+    await floorQueue.add('open-channel', { ghsaId: id }, { jobId: `open-channel-${id}` });
+  });
+  await floorQueue.obliterate({ force: true });
+  await floorQueue.close();
+  await connection.quit();
+  const floorRate = perSecond(count, floorMs);
+
+  progress(`scenario 1: ${n(count)} signed reported deliveries at ${CONCURRENCY} concurrent`);
+  const ids = Array.from({ length: count }, (_, i) => ghsaId(1_000_003 + i * 7919));
+  const bodies = ids.map((id) => newReport(world, id));
+  const latencies: number[] = [];
+  const refused: number[] = [];
+  const commandsBefore = await commandCounts(run.redis.client);
+  // Where the cores go while answering: the bot, Redis, the bench (clients and stand-ins).
+  const cores = coresBusy(processesOf(world.bots, run.redis.pid));
+  const started = Date.now();
+  const wallMs = await closedLoop(count, CONCURRENCY, async (i) => {
+    const answer = await deliver(world.agent, bot.port, bodies[i]!);
+    latencies.push(answer.ms);
+    if (answer.status !== 200) refused.push(answer.status);
+  });
+  const rssAfter = rss(bot.pid);
+  const busy = cores();
+  const rate = perSecond(count, wallMs);
+  const p50 = percentile(latencies, 50);
+  const p99 = percentile(latencies, 99);
+  const ratio = rate / floorRate;
+  progress(`  answered ${rate}/s (p50 ${ms(p50)}, p99 ${ms(p99)}); floor ${floorRate}/s`);
+  run.rows.push({
+    scenario: `1. ${n(count)} distinct signed \`reported\` deliveries, ${CONCURRENCY} concurrent`,
+    figure:
+      `${n(rate)}/s answered, p50 ${ms(p50)}, p99 ${ms(p99)}; ratio ${ratio.toFixed(2)}` +
+      `; ${busy}` +
+      (refused.length > 0 ? `; ${refused.length} not 200 (${[...new Set(refused)]})` : ''),
+    target: '≥ 2,000/s, ratio ≥ 0.2, p99 < 50 ms',
+    floor: `BullMQ queue.add ×${n(count)} at ${CONCURRENCY} concurrent: ${n(floorRate)}/s`,
+    met: yes(rate >= 2_000 && ratio >= 0.2 && p99 < 50 && refused.length === 0),
+    data: {
+      count,
+      rate,
+      p50,
+      p99,
+      max: Math.max(...latencies),
+      floorRate,
+      ratio,
+      refused,
+      busy,
+    },
+  });
+
+  progress('scenario 2: waiting for every channel, its group and its summary');
+  const catchUp = coresBusy(processesOf(world.bots, run.redis.pid));
+  await untilAll('channels with their summary', count, () => summaries(world.slack).size);
+  const opened = summaries(world.slack);
+  const lastSummary = Math.max(...[...opened.values()].map((s) => s.postedAt));
+  const channelRate = perSecond(count, lastSummary - started);
+  const invited = [...opened.values()].filter((s) => s.channel.members.has('USECMGR1')).length;
+  const catchUpBusy = catchUp();
+  run.burst = { count, channelsPerSecond: channelRate, invited, busy: catchUpBusy };
+  progress(
+    `  ${channelRate} channels/s (group invited in ${invited}); after the deliveries, ${catchUpBusy}`,
+  );
+  await effectsIdle(run.redis.url);
+  const commands = perUnit(commandsBefore, await commandCounts(run.redis.client), count);
+  const rssCaughtUp = rss(bot.pid);
+  forgetCalls(world);
+
+  run.rows.push({
+    scenario: '1. Redis commands per report (delivery → channel, summary, clock scheduled)',
+    figure: describeCommands(commands),
+    target: '—',
+    floor: '',
+    met: '—',
+    data: { ...commands },
+  });
+  run.rows.push({
+    scenario: '7. bot RSS, idle and after the deliveries',
+    figure: `idle ${mb(rssIdle)}; after ${n(count)} deliveries ${mb(rssAfter)}; caught up ${mb(rssCaughtUp)}`,
+    target: 'report it',
+    floor: '',
+    met: '—',
+    data: { rssIdle, rssAfter, rssCaughtUp },
+  });
+}
