@@ -1,71 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { parse } from 'yaml';
-import { SIGNING_SECRET, WEBHOOK_SECRET } from '../../test/support/harness.js';
 import type { GitHubStandIn } from '../../test/support/githubStandIn.js';
+import {
+  botEnv,
+  freePort,
+  healthy,
+  spawnBot,
+  startRedisServer,
+  stopProcess,
+} from '../../test/support/processes.js';
 import type { SlackStandIn } from '../../test/support/slackStandIn.js';
 import { sleep, until } from './stats.js';
-
-const REPO = new URL('../..', import.meta.url).pathname;
 
 /** Every process the bench started: stopped at the end, on failure and on Ctrl-C too. */
 const children = new Map<ChildProcess, string>();
 
 export const workDir = mkdtempSync(join(tmpdir(), 'vulnbot-bench-'));
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/**
- * Redis started with the settings vulnbot documents for production (docker-compose.yml's redis
- * command: AOF, fsync every second, noeviction, and whatever tuning is added there), on a free
- * port in a temp dir: never the shared 6379.
- */
+/** Redis with production's settings (test/support/processes.ts), in the bench's temp dir. */
 export async function startRedis(): Promise<{
   url: string;
   pid: number;
   client: Redis;
 }> {
-  const compose = parse(readFileSync(join(REPO, 'docker-compose.yml'), 'utf8')) as {
-    services: { redis: { command: string[] } };
-  };
-  const documented = compose.services.redis.command.filter((arg) => arg !== 'redis-server');
-  const port = await freePort();
-  const dir = mkdtempSync(join(workDir, 'redis-'));
-  const args = [...documented, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
-  const child = spawn('redis-server', [...args, '--save', ''], { stdio: 'ignore' });
+  const { url, child } = await startRedisServer(mkdtempSync(join(workDir, 'redis-')));
   track(child, 'redis-server');
-  const url = `redis://127.0.0.1:${port}`;
-  await until(
-    async () => {
-      const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null });
-      probe.on('error', () => {});
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    },
-    10_000,
-    'redis-server to answer',
-    50,
-  );
   const client = new Redis(url);
   return { url, pid: child.pid ?? 0, client };
 }
@@ -75,32 +38,6 @@ export interface BotProcess {
   pid: number;
   child: ChildProcess;
   logFile: string;
-}
-
-/** The bot's environment, as `npm start` reads it (src/config/env.ts). */
-function botEnv(opts: {
-  slack: SlackStandIn;
-  github: GitHubStandIn;
-  redisUrl: string;
-  port: number;
-  policyFile: string;
-  dataKey: string;
-}): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    SLACK_BOT_TOKEN: opts.slack.token,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: opts.slack.url,
-    GITHUB_TOKEN: opts.github.token,
-    GITHUB_API_URL: opts.github.url,
-    GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    REDIS_URL: opts.redisUrl,
-    PORT: String(opts.port),
-    VULNBOT_CONFIG: opts.policyFile,
-    VULNBOT_DATA_KEY: opts.dataKey,
-    LOG_LEVEL: 'warn',
-  };
 }
 
 /** One data key per run: every bot process on a Redis must use the same one. */
@@ -121,24 +58,13 @@ export async function startBots(
     const port = await freePort();
     const logFile = join(workDir, `bot-${port}.log`);
     const out = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [join(REPO, 'dist/main.js')], {
-      cwd: workDir,
-      env: botEnv({ ...opts, port, policyFile, dataKey: DATA_KEY }),
-      stdio: ['ignore', out, out],
-    });
+    const env = botEnv({ ...opts, port, policyFile, dataKey: DATA_KEY });
+    const child = spawnBot(env, workDir, ['ignore', out, out]);
     track(child, `bot on port ${port}`, logFile);
     await until(() => healthy(port), 30_000, `the bot on port ${port} to answer /healthz`);
     bots.push({ port, pid: child.pid ?? 0, child, logFile });
   }
   return bots;
-}
-
-async function healthy(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-  } catch {
-    return false;
-  }
 }
 
 /** Resident memory of a process (VmRSS), in bytes. */
@@ -200,13 +126,8 @@ function track(child: ChildProcess, what: string, logFile?: string): void {
 export async function stop(processes: ChildProcess[]): Promise<void> {
   await Promise.all(
     processes.map(async (child) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
       children.delete(child);
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
+      await stopProcess(child);
     }),
   );
 }

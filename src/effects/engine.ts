@@ -190,7 +190,10 @@ export class Engine {
   async drainOutbox(ghsaId: string, options: { inJob?: boolean } = {}): Promise<boolean> {
     let failure: unknown;
     const pending = await this.deps.store.outbox(ghsaId);
-    if (pending.length === 0) return true;
+    if (pending.length === 0) {
+      await this.deps.store.outboxDrained(ghsaId);
+      return true;
+    }
     // One read for the batch: the effects were decided together, on one revision.
     const report = await this.deps.store.get(ghsaId);
     for (const { id, effect } of pending) {

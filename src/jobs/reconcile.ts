@@ -31,7 +31,7 @@ export async function reconcile(deps: ReconcileDeps, atStart = false): Promise<v
       await job.retry('failed');
     }
   }
-  for (const ghsaId of await store.reportsWithOutbox()) {
+  for (const ghsaId of await store.reportsWithOutbox(atStart)) {
     await engine.drainOutbox(ghsaId);
   }
   if (!atStart) return;

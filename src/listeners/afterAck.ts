@@ -15,7 +15,7 @@ export class AfterAck {
 
   constructor(
     private readonly log: Logger,
-    private readonly concurrency = 8,
+    private readonly concurrency = 4,
   ) {}
 
   /** Runs `work` soon; a failure is logged (the work answers its own caller). */

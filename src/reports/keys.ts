@@ -28,6 +28,10 @@ export class Keys {
   outbox(ghsaId: string): string {
     return `${this.namespace}:outbox:${ghsaId}`;
   }
+  /** Set: reports whose outbox holds effects (reconcile drains these without a keyspace scan). */
+  outboxes(): string {
+    return `${this.namespace}:outboxes`;
+  }
   /** Set: GitHub owners seen in webhook deliveries, polled too. */
   owners(): string {
     return `${this.namespace}:owners`;

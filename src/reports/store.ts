@@ -77,7 +77,17 @@ redis.call('HSET', KEYS[1], unpack(cjson.decode(ARGV[1])))
 if ARGV[2] == '1' then redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4]) end
 redis.call('RPUSH', KEYS[3], ARGV[5])
 local outbox = cjson.decode(ARGV[6])
-if #outbox > 0 then redis.call('HSET', KEYS[4], unpack(outbox)) end
+if #outbox > 0 then
+  redis.call('HSET', KEYS[4], unpack(outbox))
+  redis.call('SADD', KEYS[5], ARGV[4])
+end
+return 1`);
+
+// One effect of a report's outbox done: removed, and the report leaves the outbox index once
+// nothing is left. KEYS: outbox, index; ARGV: outbox id, GHSA id.
+const EFFECT_DONE = new LuaScript(`
+redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
 return 1`);
 
 // Sets a field only if it is unset, and records that on the timeline in the same step.
@@ -112,7 +122,10 @@ for _, entry in ipairs(entries) do
   redis.call('RPUSH', KEYS[3], entry)
 end
 local outbox = cjson.decode(ARGV[7])
-if #outbox > 0 then redis.call('HSET', KEYS[4], unpack(outbox)) end
+if #outbox > 0 then
+  redis.call('HSET', KEYS[4], unpack(outbox))
+  redis.call('SADD', KEYS[5], ARGV[3])
+end
 return tonumber(rev) + 1`);
 
 // Rekey: sets each field to its new value only if it still holds the value it was read with.
@@ -213,6 +226,7 @@ export class ReportStore {
         this.keys.open(),
         this.keys.timeline(ghsaId),
         this.keys.outbox(ghsaId),
+        this.keys.outboxes(),
       ],
       [
         JSON.stringify(
@@ -280,6 +294,7 @@ export class ReportStore {
         this.keys.open(),
         this.keys.timeline(ghsaId),
         this.keys.outbox(ghsaId),
+        this.keys.outboxes(),
       ],
       [
         String(report.rev),
@@ -306,11 +321,35 @@ export class ReportStore {
   }
 
   async effectDone(ghsaId: string, id: string): Promise<void> {
-    await this.redis.hdel(this.keys.outbox(ghsaId), id);
+    await EFFECT_DONE.run(
+      this.redis,
+      [this.keys.outbox(ghsaId), this.keys.outboxes()],
+      [id, ghsaId],
+    );
   }
 
-  /** Reports with effects still to do (after a crash). */
-  async reportsWithOutbox(): Promise<string[]> {
+  /** Takes a report whose outbox is empty (or gone) off the outbox index. */
+  async outboxDrained(ghsaId: string): Promise<void> {
+    await EFFECT_DONE.run(
+      this.redis,
+      [this.keys.outbox(ghsaId), this.keys.outboxes()],
+      ['', ghsaId],
+    );
+  }
+
+  /**
+   * Reports with effects still to do (after a crash, or while Slack is down), from the index;
+   * `scan`: also outboxes written before the index existed (a keyspace scan, at start only).
+   */
+  async reportsWithOutbox(scan = false): Promise<string[]> {
+    const indexed = await this.redis.smembers(this.keys.outboxes());
+    if (!scan) return indexed;
+    const ids = new Set(indexed);
+    for (const id of await this.scanOutboxes()) ids.add(id);
+    return [...ids];
+  }
+
+  private async scanOutboxes(): Promise<string[]> {
     const ids: string[] = [];
     let cursor = '0';
     do {
@@ -381,6 +420,27 @@ export class ReportStore {
   }
 
   /** Ids of open reports, soonest deadline first. */
+  /** Several reports in one round trip (those that exist), in the order asked. */
+  async getMany(ghsaIds: readonly string[]): Promise<Report[]> {
+    if (ghsaIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const ghsaId of ghsaIds) pipeline.hgetall(this.keys.report(ghsaId));
+    const answers = (await pipeline.exec()) ?? [];
+    return answers.flatMap(([error, hash], i) => {
+      if (error) throw error;
+      const ghsaId = ghsaIds[i] as string;
+      const fields = Object.entries(hash as Record<string, string>);
+      if (fields.length === 0) return [];
+      const opened = fields.map(([k, v]) => [k, this.sealer.open(ghsaId, k, v)]);
+      return [reportSchema.parse(Object.fromEntries(opened))];
+    });
+  }
+
+  /** How many reports are open. */
+  async openCount(): Promise<number> {
+    return this.redis.zcard(this.keys.open());
+  }
+
   async openReportIds(): Promise<string[]> {
     return this.redis.zrange(this.keys.open(), '0', '-1');
   }

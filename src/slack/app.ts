@@ -55,7 +55,7 @@ export function createSlackApp(env: Env, log: Logger, botUserId: () => Promise<s
           }
         : {}),
     });
-    const app = new App({ receiver, authorize, clientOptions, logger });
+    const app = new App({ receiver, authorize, clientOptions, logger, convoStore: false });
     return {
       app,
       requestListener: undefined,
@@ -72,7 +72,7 @@ export function createSlackApp(env: Env, log: Logger, botUserId: () => Promise<s
     endpoints: '/slack/events',
     logger,
   });
-  const app = new App({ receiver, authorize, clientOptions, logger });
+  const app = new App({ receiver, authorize, clientOptions, logger, convoStore: false });
   return {
     app,
     requestListener: receiver.requestListener,
