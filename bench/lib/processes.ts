@@ -51,6 +51,7 @@ export async function startBots(
   count: number,
   opts: { slack: SlackStandIn; github: GitHubStandIn; redisUrl: string; policy: string },
 ): Promise<BotProcess[]> {
+  died.length = 0; // a new part of the run, with bots of its own
   const policyFile = join(workDir, `policy-${randomBytes(4).toString('hex')}.yml`);
   writeFileSync(policyFile, opts.policy);
   const bots: BotProcess[] = [];
@@ -110,13 +111,22 @@ export function logTail(bot: BotProcess, lines = 20): string {
   }
 }
 
+/** Processes that exited while the bench still needed them. */
+const died: string[] = [];
+
+/** Throws once a bot or the redis-server died under the bench: waiting longer is pointless. */
+export function assertAlive(): void {
+  if (died.length > 0) throw new Error(died.join('; '));
+}
+
 function track(child: ChildProcess, what: string, logFile?: string): void {
   children.set(child, what);
   child.once('exit', (code, signal) => {
     const expected = !children.has(child);
     children.delete(child);
     if (!expected) {
-      console.error(`bench: ${what} exited unexpectedly (code ${code}, signal ${signal})`);
+      died.push(`${what} exited unexpectedly (code ${code}, signal ${signal})`);
+      console.error(`bench: ${died.at(-1)}`);
       if (logFile) console.error(readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n'));
     }
   });

@@ -10,7 +10,7 @@ import {
   type StandInMessage,
 } from '../../test/support/slackStandIn.js';
 import { keepAliveAgent } from './http.js';
-import { startBots, stopBots, type BotProcess } from './processes.js';
+import { assertAlive, startBots, stopBots, type BotProcess } from './processes.js';
 import { progress, sleep } from './stats.js';
 
 export const REPO = 'pi-hole/land_of_confusion';
@@ -155,6 +155,7 @@ export async function untilAll(
   let movedAt = Date.now();
   let shownAt = Date.now();
   for (;;) {
+    assertAlive();
     const now = await done();
     if (now >= target) return;
     if (now !== last) [last, movedAt] = [now, Date.now()];

@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -20,6 +20,7 @@ import {
   freePort,
   healthy,
   redisAnswers,
+  REPO_ROOT,
   spawnBot,
   startRedisServer,
   stopProcess,
@@ -47,7 +48,7 @@ const MAYA: Person = { id: 'U0MAYA', name: 'Maya Patel', role: `maintainer of ${
 const OSCAR: Person = { id: 'U0OSCAR', name: 'Oscar Reyes', role: 'not in the group' };
 const PEOPLE = new Map([ALICE, SAM, MAYA, OSCAR].map((p) => [p.id, p]));
 
-/** The policy of the tests, its clock compressed: a 14-day window becomes 40 s. */
+/** A policy like vulnbot.example.yml's on a compressed clock: the 14-day window becomes 40 s. */
 const POLICY = `# vulnbot demo policy: the response window in seconds instead of days.
 responseWindow: 40s
 reminders: [${REMINDERS_S.map((s) => `${s}s`).join(', ')}]
@@ -73,6 +74,8 @@ let stopping = false;
 let slack: SlackStandIn | undefined;
 let github: GitHubStandIn | undefined;
 let transcript: Transcript | undefined;
+/** Rejects as soon as the bot dies, so every wait ends then, with the bot's output. */
+let botDied: Promise<never> = new Promise(() => {});
 let sharedRedis: string | undefined;
 
 /** A line for the person running the demo (not part of the transcript). */
@@ -124,6 +127,9 @@ async function holdsVulnbotKeys(url: string): Promise<boolean> {
 }
 
 async function startTheBot(redisUrl: string): Promise<number> {
+  if (!existsSync(`${REPO_ROOT}dist/main.js`)) {
+    throw new DemoFailure('dist/main.js is missing: run `npm run demo` (it builds first).');
+  }
   const policyFile = join(workDir, 'vulnbot.yml');
   writeFileSync(policyFile, POLICY);
   const port = await freePort();
@@ -153,15 +159,12 @@ async function startTheBot(redisUrl: string): Promise<number> {
   botDied = exited;
   const deadline = Date.now() + 30_000;
   while (!(await healthy(port))) {
-    if (child.exitCode !== null) await exited;
+    if (child.exitCode !== null || child.signalCode !== null) await exited;
     if (Date.now() > deadline) throw new DemoFailure('the bot did not answer /healthz within 30 s');
     await sleep(100);
   }
   return port;
 }
-
-/** Rejects as soon as the bot dies, so every wait below ends with its output. */
-let botDied: Promise<never> = new Promise(() => {});
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -202,12 +205,24 @@ async function expectStep<T>(
 
 let commands = 0;
 
-/** `/vuln <text>` typed by `person` in `channel`, signed as Slack signs it; resolves once answered. */
-async function vuln(port: number, person: Person, channel: StandInChannel, text: string) {
+/**
+ * `/vuln <text>` typed by `person` in `channel`, signed as Slack signs it; resolves once the bot
+ * answered (to the caller or in a channel) with a function that reads what only the caller saw.
+ */
+async function vuln(
+  port: number,
+  person: Person,
+  channel: StandInChannel,
+  text: string,
+): Promise<() => string> {
   transcript!.action(`${person.name}: /vuln ${text}`);
   const id = `${person.id}-${++commands}`;
-  const responsesBefore = slack!.responses.length;
-  const messagesBefore = channel.messages.length;
+  const toCaller = () =>
+    slack!.responses
+      .filter((r) => r.url.endsWith(`/${id}`))
+      .map((r) => String(r.body['text'] ?? ''))
+      .join('\n');
+  const posted = slack!.allMessages().length;
   const response = await slashCommand(port, {
     user: person.id,
     channel: channel.id,
@@ -218,15 +233,10 @@ async function vuln(port: number, person: Person, channel: StandInChannel, text:
     throw new DemoFailure(`/vuln ${text} was answered ${response.status}`);
   await until(
     `an answer to /vuln ${text}`,
-    () => slack!.responses.length > responsesBefore || channel.messages.length > messagesBefore,
+    () => toCaller() !== '' || slack!.allMessages().length > posted,
   );
   await sleep(300); // a command may answer twice (a post and a note to the caller)
-  transcript!.flush();
-  return slack!.responses
-    .slice(responsesBefore)
-    .filter((r) => r.url.endsWith(`/${id}`))
-    .map((r) => String(r.body['text'] ?? ''))
-    .join('\n');
+  return toCaller;
 }
 
 /** Messages vulnbot posted in `channel` under a metadata key matching `key`. */
@@ -327,7 +337,7 @@ async function demo(): Promise<void> {
   );
 
   const status = await vuln(port, ALICE, channel, 'status');
-  await expectStep('the status, for Alice only', () => status.includes(GHSA));
+  await expectStep('the status, for Alice only', () => status().includes(GHSA));
 
   const scored = scoreCvss(VECTOR);
   if (!scored.ok) throw new DemoFailure(`the demo's vector does not score: ${VECTOR}`);
@@ -340,7 +350,7 @@ async function demo(): Promise<void> {
   );
 
   const refused = await vuln(port, OSCAR, channel, 'triage accept');
-  await expectStep(`${OSCAR.name} refused`, () => /^Only the need-to-know group/.test(refused));
+  await expectStep(`${OSCAR.name} refused`, () => /^Only the need-to-know group/.test(refused()));
 
   transcript.action(`waiting for the first reminder (due ${REMINDERS_S[0]} s after the report)`);
   await expectStep(

@@ -123,8 +123,13 @@ export class Transcript {
     this.githubCalls += githubCalls.length;
     for (const call of githubCalls) {
       if (this.quietPolls && call.method === 'GET' && POLL.test(call.path)) continue;
-      const line = `${this.style.dim('GitHub ')} ${call.method} ${call.path}${bodyKeys(call.body)}`;
-      events.push({ at: call.at, lines: [call.method === 'GET' ? this.style.dim(line) : line] });
+      const what = `${call.method} ${call.path}${bodyKeys(call.body)}`;
+      // Reads dimmed, writes (what changes on GitHub) plain.
+      const line =
+        call.method === 'GET'
+          ? this.style.dim(`GitHub  ${what}`)
+          : `${this.style.dim('GitHub ')} ${what}`;
+      events.push({ at: call.at, lines: [line] });
     }
     events.sort((a, b) => a.at - b.at);
     for (const event of events) {
@@ -174,7 +179,7 @@ export class Transcript {
         const members = [...(channel?.members ?? [])].map((id) => this.describe(id));
         return [
           `${slack} ${where}: invited ${invited.map((id) => this.names.person(id)).join(', ')}`,
-          `${s.dim('        ')} ${where} members: ${members.join(', ')}`,
+          `${' '.repeat(8)} ${where} members: ${members.join(', ')}`,
         ];
       }
       case 'conversations.kick':
