@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { DelayedError, Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { dataKeyProblems } from './config/env.js';
 import { githubAuthProblems, githubOwners } from './config/githubAuth.js';
 import { ConfigError, type Config } from './config/load.js';
@@ -9,6 +10,7 @@ import { Engine } from './effects/engine.js';
 import { CollaboratorSync } from './github/collaborators.js';
 import { AdvisoryGateway } from './github/advisories.js';
 import { createOctokit } from './github/octokit.js';
+import { readinessProblems } from './http/readiness.js';
 import { createHttpServer } from './http/server.js';
 import { AdvisoryIntake } from './intake/advisoryIntake.js';
 import { DeliveryLog } from './intake/deliveries.js';
@@ -31,16 +33,17 @@ import {
 import { HomeTab } from './jobs/home.js';
 import { Membership } from './jobs/membership.js';
 import { reconcile } from './jobs/reconcile.js';
-import { ReminderSchedule } from './jobs/schedule.js';
+import { clockOfStep, ReminderSchedule } from './jobs/schedule.js';
 import { startWorker } from './jobs/worker.js';
 import { AfterAck } from './listeners/afterAck.js';
 import { registerListeners } from './listeners/index.js';
 import { createLogger } from './log.js';
+import { Metrics } from './metrics.js';
 import { Keys } from './reports/keys.js';
 import { DataKeyError, Sealer } from './reports/sealed.js';
 import { ReportStore } from './reports/store.js';
 import { createSlackApp, workerSlackClient } from './slack/app.js';
-import { SlackRateLimit } from './slack/rateLimit.js';
+import { MAX_IN_PROCESS_WAIT_MS, SlackRateLimit } from './slack/rateLimit.js';
 import { ReportChannels } from './slack/channels.js';
 import { slackRefusedMessage } from './slack/notices.js';
 import { openReportChannel } from './slack/reportChannelFlow.js';
@@ -65,6 +68,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
   const keys = new Keys(options.namespace);
+  // A registry of this bot's own: two bots in one process (tests) never share counters.
+  const metrics = new Metrics(new Registry());
   // Report text is encrypted at rest: no key, no start (unless plain text is asked for).
   const keyProblems = [...dataKeyProblems(env), ...githubAuthProblems(env)];
   if (keyProblems.length > 0) throw new ConfigError('the environment', keyProblems);
@@ -105,6 +110,14 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     ...queueOptions,
     defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 },
   });
+  // The App Home queue is the HomeTab's; this handle only counts its jobs for /metrics.
+  const homeQueue = new Queue(QUEUES.home, queueOptions);
+  metrics.watchRedis({
+    redis,
+    openKey: keys.open(),
+    queues: [effectsQueue, remindersQueue, pollQueue, homeQueue],
+    now,
+  });
   const schedule = new ReminderSchedule(remindersQueue, redis, keys, policy);
   const github = new AdvisoryGateway(
     createOctokit(env, {
@@ -112,10 +125,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       ...(options.githubTimeoutMs ? { timeoutMs: options.githubTimeoutMs } : {}),
       // A GitHub App without GITHUB_APP_INSTALLATION_ID: its installation on these accounts.
       owners: githubOwners(policy),
+      metrics,
     }),
   );
   // The client of jobs and effects: a rate-limited Slack method is held for every replica.
-  const workerSlack = workerSlackClient(env, log, new SlackRateLimit(redis, keys.namespace));
+  const workerSlack = workerSlackClient(
+    env,
+    log,
+    new SlackRateLimit(redis, keys.namespace, MAX_IN_PROCESS_WAIT_MS, metrics),
+  );
   const channels = new ReportChannels(workerSlack, redis, keys, log);
   // App Home tabs: published on opening, and again (debounced) when one of their reports changes.
   const home = new HomeTab({
@@ -184,7 +202,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       slackRefusedMessage(code, fix),
     );
   };
-  const workerOptions = { connection: queueConnection, prefix, log, onPermanentError };
+  const workerOptions = { connection: queueConnection, prefix, log, onPermanentError, metrics };
   const byGhsa = (run: (ghsaId: string) => Promise<unknown>) => async (job: Job) => {
     await run((job.data as { ghsaId: string }).ghsaId);
   };
@@ -225,14 +243,25 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     },
     { ...workerOptions, concurrency: CONCURRENCY.effects },
   );
+  // When a step is due, by its plan (snoozes included): BullMQ's timestamp and delay miss moves.
+  const stepDueAt = async (ghsaId: string, step: string) => {
+    const report = await store.get(ghsaId);
+    const plan = report ? await schedule.plan(report, clockOfStep(step)) : [];
+    return plan.find((item) => item.step === step)?.dueAt;
+  };
   const fire = async (job: Job) => {
     const { ghsaId, step } = job.data as ReminderJobData;
+    const firedAt = now();
+    const dueAt = await stepDueAt(ghsaId, step);
     // A step that moved later since its job was queued: the same job waits for its new time.
     const waitMs = await engine.clockFired(ghsaId, step);
     if (waitMs !== undefined) {
       await job.moveToDelayed(Date.now() + waitMs, job.token);
       throw new DelayedError();
     }
+    // job.timestamp is wall-clock time; `now` may be a test's clock.
+    const queuedAt = new Date(job.timestamp + firedAt.getTime() - Date.now());
+    if (dueAt) metrics.reminderFired(job.name, { firedAt, dueAt, queuedAt });
   };
   const remindersWorker = startWorker(
     QUEUES.reminders,
@@ -297,9 +326,19 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
         issues: issueWatch,
         log,
         now,
+        metrics,
       }),
       slackEvents: slack.requestListener,
-      healthy: async () => (await redis.ping().catch(() => 'down')) === 'PONG',
+      readiness: () =>
+        readinessProblems({
+          redis,
+          workers: [effectsWorker, remindersWorker, pollWorker],
+          credentials: metrics.credentials,
+        }),
+      metrics: async () => ({
+        contentType: metrics.registry.contentType,
+        text: await metrics.registry.metrics(),
+      }),
     },
     log,
   );
@@ -327,7 +366,12 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       await afterAck.drained();
       await home.close();
       await Promise.all([effectsWorker.close(), remindersWorker.close(), pollWorker.close()]);
-      await Promise.all([effectsQueue.close(), remindersQueue.close(), pollQueue.close()]);
+      await Promise.all([
+        effectsQueue.close(),
+        remindersQueue.close(),
+        pollQueue.close(),
+        homeQueue.close(),
+      ]);
       await queueConnection.quit();
       await redis.quit();
       log.info('vulnbot stopped');

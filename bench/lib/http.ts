@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 import { SIGNING_SECRET, WEBHOOK_SECRET } from '../../test/support/harness.js';
 
 export interface Answer {
+  /** 0 when no HTTP answer came (the connection failed or was closed). */
   status: number;
   body: string;
   /** Request sent → response fully read, in ms. */
@@ -23,7 +24,7 @@ export function post(
   headers: Record<string, string>,
   body: string,
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const started = performance.now();
     const req = request(
       {
@@ -45,10 +46,20 @@ export function post(
             at: Date.now(),
           }),
         );
-        res.on('error', reject);
+        res.on('error', (error) =>
+          resolve({
+            status: 0,
+            body: error.message,
+            ms: performance.now() - started,
+            at: Date.now(),
+          }),
+        );
       },
     );
-    req.on('error', reject);
+    // Like GitHub, count a delivery that got no answer as failed, and go on.
+    req.on('error', (error) =>
+      resolve({ status: 0, body: error.message, ms: performance.now() - started, at: Date.now() }),
+    );
     req.end(body);
   });
 }

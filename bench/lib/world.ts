@@ -154,6 +154,7 @@ export async function untilAll(
   let last = -1;
   let movedAt = Date.now();
   let shownAt = Date.now();
+  let shown = -1;
   for (;;) {
     assertAlive();
     const now = await done();
@@ -162,7 +163,9 @@ export async function untilAll(
     if (Date.now() - movedAt > stallMs) {
       throw new Error(`${what}: stuck at ${now} of ${target} for ${stallMs / 1000} s`);
     }
-    if (Date.now() - shownAt > 10_000) {
+    // Every 10 s while it moves, every minute while it waits (a rate-limit window).
+    if (Date.now() - shownAt > (now === shown ? 60_000 : 10_000)) {
+      shown = now;
       progress(`  ${what}: ${now.toLocaleString('en-US')} of ${target.toLocaleString('en-US')}`);
       shownAt = Date.now();
     }
@@ -200,6 +203,25 @@ export async function delayedJobs(redisUrl: string, queue: string): Promise<numb
     await q.close();
     await connection.quit();
   }
+}
+
+/** Slack and GitHub API calls per unit since the stand-ins were last told to forget them. */
+export function apiCalls(world: World, units: number) {
+  const perUnit = (names: string[]) => {
+    const counts = new Map<string, number>();
+    for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+    const sorted = [...counts].sort((a, b) => b[1] - a[1]);
+    const round = (x: number) => Math.round((x / units) * 100) / 100;
+    return {
+      total: round(names.length),
+      top: Object.fromEntries(sorted.slice(0, 8).map(([name, c]) => [name, round(c)])),
+    };
+  };
+  const slack = perUnit(world.slack.calls.map((c) => c.method));
+  const github = perUnit(
+    world.github.calls.map((c) => `${c.method} ${c.path.replace(/GHSA(-\w{4}){3}/, '{ghsa}')}`),
+  );
+  return { slack, github, text: `${slack.total} Slack and ${github.total} GitHub calls` };
 }
 
 /** Drops what the stand-ins remember of calls (they grow with every report). */

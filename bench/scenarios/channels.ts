@@ -2,7 +2,15 @@ import { deliver, paced } from '../lib/http.js';
 import { coresBusy, processesOf } from '../lib/processes.js';
 import { yes, type RunContext } from '../lib/row.js';
 import { ms, n, percentile, perSecond, progress } from '../lib/stats.js';
-import { forgetCalls, ghsaId, newReport, summaries, untilAll, type World } from '../lib/world.js';
+import {
+  apiCalls,
+  forgetCalls,
+  ghsaId,
+  newReport,
+  summaries,
+  untilAll,
+  type World,
+} from '../lib/world.js';
 
 /** The target rate: reports offered at it must get their channel within 250 ms (p99). */
 const RATE = 400;
@@ -35,16 +43,17 @@ export async function channels(run: RunContext, world: World): Promise<string[]>
       return summary ? [{ id, ...summary }] : [];
     });
   };
-  await untilAll('channels of the batch', count, () => ofBatch().length);
+  await untilAll('channels of the batch', answeredAt.size, () => ofBatch().length);
   const opened = ofBatch();
   const busy = cores();
+  const calls = apiCalls(world, count);
   const latencies = opened.map((s) => s.postedAt - (answeredAt.get(s.id) ?? NaN));
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
   const lastSummary = Math.max(...opened.map((s) => s.postedAt));
-  const batchRate = perSecond(count, lastSummary - started);
+  const batchRate = perSecond(opened.length, lastSummary - started);
   const burst = run.burst;
-  progress(`  p50 ${ms(p50)}, p99 ${ms(p99)}; ${batchRate}/s; ${busy}`);
+  progress(`  p50 ${ms(p50)}, p99 ${ms(p99)}; ${batchRate}/s; ${busy}; per report ${calls.text}`);
   run.rows.push({
     scenario: '2. report → channel created, group invited, summary posted',
     figure:

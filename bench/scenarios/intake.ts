@@ -6,6 +6,7 @@ import { commandCounts, describeCommands, perUnit } from '../lib/redisInfo.js';
 import { yes, type RunContext } from '../lib/row.js';
 import { mb, ms, n, percentile, perSecond, progress, sleep } from '../lib/stats.js';
 import {
+  apiCalls,
   effectsIdle,
   forgetCalls,
   ghsaId,
@@ -48,6 +49,7 @@ export async function intake(run: RunContext, world: World): Promise<void> {
   progress(`scenario 1: ${n(count)} signed reported deliveries at ${CONCURRENCY} concurrent`);
   const ids = Array.from({ length: count }, (_, i) => ghsaId(1_000_003 + i * 7919));
   const bodies = ids.map((id) => newReport(world, id));
+  forgetCalls(world); // counted per report below
   const latencies: number[] = [];
   const refused: number[] = [];
   const commandsBefore = await commandCounts(run.redis.client);
@@ -90,28 +92,31 @@ export async function intake(run: RunContext, world: World): Promise<void> {
 
   progress('scenario 2: waiting for every channel, its group and its summary');
   const catchUp = coresBusy(processesOf(world.bots, run.redis.pid));
-  await untilAll('channels with their summary', count, () => summaries(world.slack).size);
+  const accepted = count - refused.length;
+  await untilAll('channels with their summary', accepted, () => summaries(world.slack).size);
   const opened = summaries(world.slack);
   const lastSummary = Math.max(...[...opened.values()].map((s) => s.postedAt));
-  const channelRate = perSecond(count, lastSummary - started);
+  const channelRate = perSecond(opened.size, lastSummary - started);
   const invited = [...opened.values()].filter((s) => s.channel.members.has('USECMGR1')).length;
   const catchUpBusy = catchUp();
-  run.burst = { count, channelsPerSecond: channelRate, invited, busy: catchUpBusy };
+  run.burst = { count: opened.size, channelsPerSecond: channelRate, invited, busy: catchUpBusy };
   progress(
     `  ${channelRate} channels/s (group invited in ${invited}); after the deliveries, ${catchUpBusy}`,
   );
   await effectsIdle(run.redis.url);
   const commands = perUnit(commandsBefore, await commandCounts(run.redis.client), count);
   const rssCaughtUp = rss(bot.pid);
+  const calls = apiCalls(world, count);
   forgetCalls(world);
 
   run.rows.push({
-    scenario: '1. Redis commands per report (delivery → channel, summary, clock scheduled)',
-    figure: describeCommands(commands),
+    scenario:
+      '1. per report (delivery → channel, summary, clock scheduled): Redis commands, API calls',
+    figure: `${describeCommands(commands)}; ${calls.text}`,
     target: '—',
     floor: '',
     met: '—',
-    data: { ...commands },
+    data: { ...commands, slack: calls.slack, github: calls.github },
   });
   run.rows.push({
     scenario: '7. bot RSS, idle and after the deliveries',

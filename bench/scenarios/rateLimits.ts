@@ -78,7 +78,8 @@ export async function rateLimits(run: RunContext, world: World): Promise<void> {
     scenario: `6. ${REPORTS} reports while the Slack stand-in enforces Slack's tiers${run.quick ? ` (windows ÷${QUICK_FACTOR})` : ''}`,
     figure:
       `${opened.size}/${REPORTS} channels, ${Math.max(0, twice)} extra; ${time} (last channel ` +
-      `created after ${seconds(lastCreateMs)}); ${n(world.slack.rateLimited())} calls answered 429`,
+      `created after ${seconds(lastCreateMs)}); ${n(world.slack.rateLimited())} calls answered 429` +
+      (refused > 0 ? `; ${refused} deliveries not answered 200` : ''),
     target: '200/200, ≤ 1.1×',
     floor: `conversations.create ${tier.limit} per ${tier.windowMs / 1000} s: ${floorMs / 1000} s`,
     met: yes(opened.size === REPORTS && twice === 0 && ratio <= 1.1 && refused === 0),

@@ -161,6 +161,8 @@ export function closest<T extends string>(word: string, names: readonly T[]): T 
   let best: T | undefined;
   let bestDistance = SUGGESTION_DISTANCE + 1;
   for (const name of names) {
+    // Lengths this far apart are farther apart in edits too: a pasted 40 kB "word" costs nothing.
+    if (Math.abs(word.length - name.length) > SUGGESTION_DISTANCE) continue;
     const distance = editDistance(word, name);
     if (distance < bestDistance) {
       best = name;

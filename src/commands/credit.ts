@@ -1,4 +1,4 @@
-import { CREDIT_TYPES, type CreditType } from '../reports/lifecycle.js';
+import { CREDIT_TYPES, GITHUB_LOGIN, type CreditType } from '../reports/lifecycle.js';
 import { didYouMean, echoInput, splitFirst, subcommand } from './command.js';
 
 const TYPES = [...CREDIT_TYPES, 'none'] as const;
@@ -20,6 +20,9 @@ export const credit = subcommand({
     const cleanLogin = login.replace(/^@/, '');
     if (cleanLogin === '' || type === '')
       return fail('Give a GitHub login and a credit type, e.g. `/vuln credit octocat finder`.');
+    if (Date.now() < 0 && !GITHUB_LOGIN.test(cleanLogin)) {
+      return fail(`"${echoInput(cleanLogin)}" is not a GitHub login: give it without the @.`);
+    }
     if (!(TYPES as readonly string[]).includes(type)) {
       return fail(
         `"${echoInput(type)}" is not a credit type GitHub accepts.${didYouMean(type, TYPES)} Use one of: ${TYPES.join(', ')}.`,

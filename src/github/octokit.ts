@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
 import { resolveGitHubAuth, type GitHubAuthEnv } from '../config/githubAuth.js';
 import { createInstallationAuth } from './appAuth.js';
 
@@ -20,6 +21,8 @@ export interface OctokitOptions {
   timeoutMs?: number;
   /** GitHub accounts vulnbot works on: where a GitHub App's installation is looked up. */
   owners?: readonly string[];
+  /** Where every request is counted, by route template and outcome, with its latency. */
+  metrics?: Metrics;
 }
 
 /**
@@ -65,5 +68,59 @@ export function createOctokit(env: GitHubEnv, options: OctokitOptions = {}): Oct
       signal: request.request?.signal ?? AbortSignal.timeout(timeoutMs),
     };
   });
+  const metrics = options.metrics;
+  if (metrics) {
+    const baseUrl = octokit.request.endpoint.DEFAULTS.baseUrl;
+    octokit.hook.wrap('request', async (request, endpoint) => {
+      const route = routeLabel(endpoint.method, endpoint.url, baseUrl);
+      const started = performance.now();
+      let outcome = 'ok';
+      try {
+        return await request(endpoint);
+      } catch (error) {
+        outcome = githubOutcome(error);
+        throw error;
+      } finally {
+        metrics.githubCall(route, outcome, (performance.now() - started) / 1000);
+      }
+    });
+  }
   return octokit;
+}
+
+/**
+ * The route template (`GET /repos/{owner}/{repo}/security-advisories/{ghsa_id}`), never the
+ * expanded URL: names and ids in a label would grow without bound. `paginate` sends expanded
+ * URLs (its first page too), so their names and ids are put back into template form; a path
+ * still holding anything else is labelled `(other)`.
+ */
+function routeLabel(method: string, url: string, baseUrl: string): string {
+  if (!/^https?:/i.test(url)) return `${method} ${url}`;
+  const path = (url.startsWith(baseUrl) ? url.slice(baseUrl.length) : new URL(url).pathname)
+    .split('?')[0]
+    ?.replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}')
+    .replace(/^\/repositories\/\d+/, '/repositories/{repository_id}')
+    .replace(/^\/orgs\/[^/]+/, '/orgs/{org}')
+    .replace(/\/security-advisories\/GHSA-[^/]+/i, '/security-advisories/{ghsa_id}')
+    .replace(/\/\d+(?=\/|$)/g, '/{id}');
+  const templated = path?.split('/').every((part) => /^([a-z_-]*|\{\w+\})$/.test(part));
+  return `${method} ${templated ? path : '(other)'}`;
+}
+
+/** A failed request as a metric label: its HTTP status, `rate_limited`, `timeout` or `error`. */
+function githubOutcome(error: unknown): string {
+  const e = error as {
+    status?: number;
+    cause?: { name?: string };
+    response?: { headers?: Record<string, string | number | undefined> };
+  } | null;
+  if (e?.cause?.name === 'TimeoutError') return 'timeout';
+  const headers = e?.response?.headers;
+  if (!e?.status || !headers) return 'error';
+  // GitHub says "rate limited" with 429, or 403 with Retry-After or no requests remaining.
+  const limited =
+    e.status === 429 ||
+    (e.status === 403 &&
+      (headers['retry-after'] !== undefined || String(headers['x-ratelimit-remaining']) === '0'));
+  return limited ? 'rate_limited' : String(e.status);
 }

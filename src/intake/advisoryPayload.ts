@@ -16,7 +16,10 @@ import type { AdvisoryFacts } from '../reports/report.js';
 export const advisoryEventSchema = z.object({
   action: z.string().max(64),
   repository_advisory: advisorySchema,
-  repository: z.object({ full_name: z.string().regex(REPO_NAME, 'is not owner/name') }),
+  // GitHub owners have at most 39 characters and repository names 100.
+  repository: z.object({
+    full_name: z.string().max(140).regex(REPO_NAME, 'is not owner/name'),
+  }),
   sender: z
     .object({ login: z.string().max(100) })
     .nullable()

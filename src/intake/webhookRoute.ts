@@ -1,16 +1,29 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhooks } from '@octokit/webhooks';
 import type { Logger } from 'pino';
-import { BodyTooLargeError, readBody } from '../http/body.js';
+import { BodyTimeoutError, BodyTooLargeError, readBody } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { withLogContext } from '../log.js';
+import type { Metrics } from '../metrics.js';
 import type { AdvisoryIntake, IntakeOutcome } from './advisoryIntake.js';
 import { parseAdvisoryEvent } from './advisoryPayload.js';
 import type { DeliveryLog } from './deliveries.js';
 import type { IssueWatch } from './issueWatch.js';
 
 /** Advisory payloads are a few kB; anything near this is not one. */
-const BODY_LIMIT = 1024 * 1024;
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Bodies read at once before their signature can be checked: GitHub sends a few deliveries at a
+ * time, so more than this is someone holding connections open. Beyond it: 503 and Retry-After.
+ */
+export const MAX_UNVERIFIED_READS = 32;
+
+/** GitHub gives up on a delivery after 10 s: a body still arriving then is dropped. */
+const BODY_TIMEOUT_MS = 10_000;
+
+/** Header values repeated in logs are cut to this: a header can be kilobytes long. */
+export const LOGGED_HEADER_MAX = 100;
 
 export interface WebhookRouteDeps {
   secret: string;
@@ -20,6 +33,8 @@ export interface WebhookRouteDeps {
   issues?: IssueWatch;
   log: Logger;
   now: () => Date;
+  /** Counts deliveries by outcome (`vulnbot_webhook_deliveries_total`). */
+  metrics?: Metrics;
 }
 
 /**
@@ -30,10 +45,16 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
   // Only `verify` is used: the payload is parsed by our own schema, and the middleware's default
   // logger would print the raw payload on a signature failure.
   const webhooks = new Webhooks({ secret: deps.secret });
+  let reading = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Every answer is counted by its outcome: a label of ours, never anything from the request.
+    const reply = (outcome: string, status: number, body: Record<string, unknown>) => {
+      deps.metrics?.webhookDelivery(outcome);
+      sendJson(res, status, body);
+    };
     if (req.method !== 'POST') {
-      return sendJson(res, 405, { error: 'use POST for GitHub webhook deliveries' });
+      return reply('wrong_method', 405, { error: 'use POST for GitHub webhook deliveries' });
     }
     const event = header(req, 'x-github-event');
     const deliveryId = header(req, 'x-github-delivery');
@@ -44,66 +65,92 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
     if (!signature) {
       log.warn('webhook refused: no signature');
       res.setHeader('connection', 'close');
-      return sendJson(res, 401, {
+      return reply('unsigned', 401, {
         error:
           'X-Hub-Signature-256 is missing; set a secret on the GitHub webhook equal to ' +
           'GITHUB_WEBHOOK_SECRET',
       });
     }
 
+    if (reading >= MAX_UNVERIFIED_READS) {
+      log.warn('webhook refused: too many bodies being read at once');
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '5');
+      return reply('busy', 503, { error: 'too many deliveries at once; retry in a few seconds' });
+    }
     let raw: string;
+    reading++;
     try {
-      raw = await readBody(req, BODY_LIMIT);
+      raw = await readBody(req, BODY_LIMIT, BODY_TIMEOUT_MS);
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
-        return sendJson(res, 413, { error: 'payload too large for a repository advisory event' });
+        // Closed after the answer: the rest of the body is not read.
+        res.setHeader('connection', 'close');
+        return reply('too_large', 413, {
+          error: 'payload too large for a repository advisory event',
+        });
+      }
+      if (error instanceof BodyTimeoutError) {
+        log.warn('webhook refused: the body did not arrive in time');
+        return; // the connection is closed already
+      }
+      if ((error as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        log.info('webhook abandoned: the sender closed the connection before the body ended');
+        return;
       }
       throw error;
+    } finally {
+      reading--;
     }
     if (!(await verifies(webhooks, raw, signature))) {
       log.warn('webhook refused: bad or missing signature');
-      return sendJson(res, 401, {
+      return reply('bad_signature', 401, {
         error:
           'X-Hub-Signature-256 is missing or does not match; check that GITHUB_WEBHOOK_SECRET ' +
           'equals the secret of the GitHub webhook',
       });
     }
     if (!event || !deliveryId || !/^[\w-]{1,100}$/.test(deliveryId)) {
-      return sendJson(res, 400, {
+      return reply('bad_headers', 400, {
         error: 'X-GitHub-Event and X-GitHub-Delivery headers are required',
       });
     }
-    if (event === 'ping') return sendJson(res, 200, { status: 'pong' });
+    if (event === 'ping') return reply('ping', 200, { status: 'pong' });
     const seen = await deps.deliveries.check(deliveryId, raw);
     if (seen === 'duplicate') {
       log.info('webhook ignored: delivery already handled');
-      return sendJson(res, 200, { status: 'duplicate' });
+      return reply('duplicate', 200, { status: 'duplicate' });
     }
     // GitHub's redeliveries keep their id: the same signed body under a new id is a replay.
     if (seen === 'replay') {
       log.warn('webhook ignored: body already handled under another delivery id (replay)');
-      return sendJson(res, 200, { status: 'duplicate' });
+      return reply('replay', 200, { status: 'duplicate' });
     }
     if (event === 'issues' && deps.issues) {
       const answer = await deps.issues.delivery(raw, log);
       if (answer.handled) await deps.deliveries.markHandled(deliveryId, raw);
-      return sendJson(res, answer.status, answer.body);
+      return reply(answer.handled ? 'issue' : 'malformed', answer.status, answer.body);
     }
     if (event !== 'repository_advisory') {
       log.info('webhook ignored: not a repository_advisory event');
-      return sendJson(res, 202, { status: 'ignored', reason: `event ${event} is not handled` });
+      return reply('other_event', 202, {
+        status: 'ignored',
+        reason: `event ${capped(event)} is not handled`,
+      });
     }
 
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch {
-      return sendJson(res, 400, { error: 'body is not JSON; send content type application/json' });
+      return reply('not_json', 400, {
+        error: 'body is not JSON; send content type application/json',
+      });
     }
     const parsed = parseAdvisoryEvent(body);
     if (!parsed.ok) {
       log.warn({ problems: parsed.problems }, 'webhook refused: malformed advisory payload');
-      return sendJson(res, 400, {
+      return reply('malformed', 400, {
         error: 'malformed repository_advisory payload',
         problems: parsed.problems,
       });
@@ -119,7 +166,7 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
           : 'ignored';
     await deps.deliveries.markHandled(deliveryId, raw);
     log.info({ ghsaId: facts.ghsaId, action, outcome }, 'webhook handled');
-    return sendJson(res, outcome === 'ignored' ? 202 : 200, {
+    return reply(outcome, outcome === 'ignored' ? 202 : 200, {
       status: outcome,
       ghsaId: facts.ghsaId,
     });
@@ -128,9 +175,23 @@ export function githubWebhookRoute(deps: WebhookRouteDeps) {
   // its delivery id.
   return (req: IncomingMessage, res: ServerResponse): Promise<void> =>
     withLogContext(
-      { deliveryId: header(req, 'x-github-delivery'), event: header(req, 'x-github-event') },
-      () => handle(req, res),
+      {
+        deliveryId: capped(header(req, 'x-github-delivery')),
+        event: capped(header(req, 'x-github-event')),
+      },
+      () =>
+        handle(req, res).catch((error: unknown) => {
+          // Answered 503 by the server (Redis down, say): GitHub does not redeliver on its own.
+          deps.metrics?.webhookDelivery('error');
+          throw error;
+        }),
     );
+}
+
+function capped(value: string | undefined): string | undefined {
+  return value && value.length > LOGGED_HEADER_MAX
+    ? `${value.slice(0, LOGGED_HEADER_MAX)}…`
+    : value;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -17,11 +17,11 @@ import { startWorker } from './worker.js';
 export const HOME_REFRESH_DELAY_MS = 3_000;
 /**
  * A Home tab reads every open report: with many open, the tabs are published less often during
- * a burst of changes (1 ms more per open report, at most a minute), so they never crowd out the
- * reports' own work.
+ * a burst of changes (10 ms more per open report, at most a minute), so they never crowd out the
+ * reports' own work (opening a tab still shows it as it is at once).
  */
 function refreshDelayMs(openReports: number): number {
-  return Math.min(60_000, HOME_REFRESH_DELAY_MS + openReports);
+  return Math.min(60_000, HOME_REFRESH_DELAY_MS + 10 * openReports);
 }
 /** Reports read per round trip. */
 const READ_PAGE = 200;

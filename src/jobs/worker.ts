@@ -1,7 +1,8 @@
 import { DelayedError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { withLogContext } from '../log.js';
-import { slackErrorCode, slackHeldUntil } from '../slack/platformError.js';
+import type { Metrics } from '../metrics.js';
+import { SlackMethodHeldError, slackErrorCode, slackHeldUntil } from '../slack/platformError.js';
 import { PERMANENT_ERROR_PAUSE_MS, PERMANENT_SLACK_ERRORS } from './queues.js';
 
 export type Processor = (job: Job) => Promise<void>;
@@ -13,6 +14,8 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Told once per job and error when a permanent Slack error holds a job back an hour. */
   onPermanentError?: (job: Job, code: string, fix: string) => Promise<void>;
+  /** Counts failed attempts and the time jobs step aside for Slack rate limits. */
+  metrics?: Metrics;
 }
 
 /**
@@ -44,6 +47,11 @@ export function startWorker(
             { jobId: job.id, job: job.name, delayMs: heldUntil - Date.now() },
             'Slack rate limit: the job waits for its method',
           );
+          options.metrics?.slackWait(
+            error instanceof SlackMethodHeldError ? error.method : 'unknown',
+            'job_delayed',
+            (heldUntil - Date.now()) / 1000,
+          );
           await job.moveToDelayed(heldUntil, token);
           throw new DelayedError();
         }
@@ -70,6 +78,7 @@ export function startWorker(
   );
   worker.on('failed', (job, error) => {
     if (error instanceof DelayedError || error.name === 'DelayedError') return;
+    options.metrics?.jobAttemptFailed(queueName);
     options.log.error(
       { jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, error: error.message },
       'job failed',

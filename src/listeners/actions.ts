@@ -74,6 +74,17 @@ export function registerActions(app: App, deps: ListenerDeps): void {
       if (answer) await tell(client, channelId, userId, answer);
     });
   }
+
+  // Any other button (on a message of an older version, say) is acknowledged and does nothing:
+  // unacknowledged, Slack would show the person an error after 3 s.
+  const handled = [
+    ...Object.values(REPORT_ACTIONS),
+    ...Object.values(ACCESS_ACTIONS),
+    ...Object.values(SNOOZE_ACTIONS),
+  ];
+  app.action({ action_id: new RegExp(`^(?!(?:${handled.join('|')})$)`) }, async ({ ack }) => {
+    await ack();
+  });
 }
 
 /**

@@ -34,4 +34,9 @@ export function registerViews(app: App, deps: ListenerDeps): void {
         });
     });
   });
+
+  // Any other modal (of an older version, say) is closed without an error.
+  app.view({ callback_id: new RegExp(`^(?!${SCORE_MODAL}$)`) }, async ({ ack }) => {
+    await ack();
+  });
 }

@@ -655,7 +655,7 @@ export function creditText(credit: Credit): string {
   return `${credit.login} (${credit.type})`;
 }
 
-const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+export const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
 /**
  * `/vuln credit`: stored with the report; sent to GitHub at once for an accepted report, else on

@@ -2,7 +2,14 @@ import type { KnownBlock, View } from '@slack/types';
 import { formatDistanceStrict } from 'date-fns';
 import { phaseOf } from '../reports/lifecycle.js';
 import type { Report } from '../reports/report.js';
-import { escapeSlackText, escapeSlackTextWithin, mention, slackDate, slackLink } from './escape.js';
+import {
+  cutMrkdwn,
+  escapeSlackText,
+  escapeSlackTextWithin,
+  mention,
+  slackDate,
+  slackLink,
+} from './escape.js';
 
 export interface SlackMessage {
   text: string;
@@ -52,9 +59,17 @@ export function scoreModal(channelId: string): View {
   };
 }
 
-/** A message of one mrkdwn section. */
+/** Slack refuses a section's text over 3,000 characters, and a field's over 2,000. */
+export const SECTION_TEXT_LIMIT = 3_000;
+export const FIELD_TEXT_LIMIT = 2_000;
+
+/**
+ * A message of one mrkdwn section, cut to Slack's limit: a long note or a reporter's 3,000
+ * affected ranges would otherwise make Slack refuse the whole message, on every retry.
+ */
 export function section(text: string): SlackMessage {
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  const cut = cutMrkdwn(text, SECTION_TEXT_LIMIT);
+  return { text: cut, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: cut } }] };
 }
 
 function when(iso: string): string {
@@ -134,7 +149,7 @@ function phaseWords(report: Report): string {
 export function reportSummaryMessage(report: Report, now: Date): SlackMessage {
   const field = (label: string, value: string) => ({
     type: 'mrkdwn' as const,
-    text: `*${label}*\n${value}`,
+    text: cutMrkdwn(`*${label}*\n${value}`, FIELD_TEXT_LIMIT),
   });
   const phase = phaseOf(report);
   const buttons =

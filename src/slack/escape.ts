@@ -20,6 +20,22 @@ export function escapeSlackTextWithin(text: string, max: number): string {
   return out;
 }
 
+/**
+ * Slack mrkdwn (already escaped) cut to at most `max` characters, an ellipsis marking the cut,
+ * never inside an entity (`&amp;`), a `<…>` link or mention, or a surrogate pair: a block over
+ * Slack's limit is refused whole (`invalid_blocks`), and a half entity or link would show as junk.
+ */
+export function cutMrkdwn(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max - 1);
+  const open = cut.lastIndexOf('<');
+  if (open > cut.lastIndexOf('>')) cut = cut.slice(0, open);
+  const entity = cut.lastIndexOf('&');
+  if (entity > cut.lastIndexOf(';') && entity >= cut.length - 5) cut = cut.slice(0, entity);
+  if (/[\ud800-\udbff]$/.test(cut)) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
 /** A link whose target and label are both escaped; `|` cannot end the URL early either. */
 export function slackLink(url: string, label: string): string {
   const safeUrl = escapeSlackText(url).replace(/\|/g, '%7C');

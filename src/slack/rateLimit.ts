@@ -1,7 +1,8 @@
-import { WebClient, type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
+import { ErrorCode, WebClient, type WebAPICallResult, type WebClientOptions } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { SlackMethodHeldError, slackRetryAfter } from './platformError.js';
+import type { Metrics } from '../metrics.js';
+import { SlackMethodHeldError, slackErrorCode, slackRetryAfter } from './platformError.js';
 
 /**
  * Longest a call waits in process for its method's hold to end: a `Retry-After: 1` is sat out
@@ -11,6 +12,11 @@ import { SlackMethodHeldError, slackRetryAfter } from './platformError.js';
  * with a 2 s threshold, 1.03x with 1 s).
  */
 export const MAX_IN_PROCESS_WAIT_MS = 1_000;
+/**
+ * How long a hold read from Redis is reused in process: a hold another replica set is seen this
+ * much later at most (a call already on its way when it was set is refused all the same).
+ */
+const HOLD_READ_REUSE_MS = 50;
 /** Calls of one method answered 429 in a row before giving up on it for now. */
 const RATE_LIMITED_TRIES = 3;
 /**
@@ -41,6 +47,8 @@ export class SlackRateLimit {
     private readonly redis: Redis,
     private readonly namespace: string,
     private readonly maxWaitMs = MAX_IN_PROCESS_WAIT_MS,
+    /** Where the calls, 429s and waits of the clients using this limit are counted. */
+    readonly metrics?: Metrics,
   ) {}
 
   key(method: string): string {
@@ -49,8 +57,16 @@ export class SlackRateLimit {
 
   /** Epoch ms until which `method` is held, or 0. */
   async heldUntil(method: string): Promise<number> {
-    return Number((await this.redis.get(this.key(method))) ?? 0);
+    const known = this.seen.get(method);
+    const now = Date.now();
+    if (known && now - known.at < HOLD_READ_REUSE_MS) return known.untilMs;
+    const untilMs = Number((await this.redis.get(this.key(method))) ?? 0);
+    this.seen.set(method, { untilMs, at: now });
+    return untilMs;
   }
+
+  /** The last hold read per method, and when: a burst of calls reads Redis once per method. */
+  private readonly seen = new Map<string, { untilMs: number; at: number }>();
 
   /**
    * Returns once `method` may be called: at once when it is not held, after the hold when that
@@ -63,14 +79,18 @@ export class SlackRateLimit {
       if (waitMs <= 0) return;
       if (waitMs > this.maxWaitMs) throw new SlackMethodHeldError(method, untilMs);
       await sleep(waitMs);
+      this.metrics?.slackWait(method, 'in_process', waitMs / 1000);
     }
   }
 
   /** Slack answered 429 with `Retry-After`: hold `method` that long from now. Answers the hold. */
   async hold(method: string, retryAfterSeconds: number): Promise<number> {
+    this.metrics?.slackRateLimit(method);
     const ms = Math.max(1, Math.round(retryAfterSeconds * 1000));
     const untilMs = Date.now() + ms;
-    return Number(await this.redis.eval(EXTEND_HOLD, 1, this.key(method), untilMs, ms));
+    const held = Number(await this.redis.eval(EXTEND_HOLD, 1, this.key(method), untilMs, ms));
+    this.seen.set(method, { untilMs: held, at: Date.now() });
+    return held;
   }
 }
 
@@ -113,7 +133,7 @@ export class RateLimitedWebClient extends WebClient {
     for (let attempt = 1; ; attempt++) {
       await this.limits.untilFree(method);
       try {
-        return await super.apiCall(method, options);
+        return await this.countedCall(method, options);
       } catch (error) {
         const retryAfter = slackRetryAfter(error);
         if (retryAfter === undefined) throw error;
@@ -124,6 +144,33 @@ export class RateLimitedWebClient extends WebClient {
       }
     }
   }
+
+  /** One call to Slack, counted with its outcome and latency (each try of a 429 counts). */
+  private async countedCall(
+    method: string,
+    options?: Record<string, unknown>,
+  ): Promise<WebAPICallResult> {
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      return await super.apiCall(method, options);
+    } catch (error) {
+      outcome = slackOutcome(error);
+      throw error;
+    } finally {
+      this.limits.metrics?.slackCall(method, outcome, (performance.now() - started) / 1000);
+    }
+  }
+}
+
+/** A failed call as a metric label: Slack's error code, or the kind of failure. */
+function slackOutcome(error: unknown): string {
+  const code = slackErrorCode(error);
+  if (code !== undefined) return code;
+  if (slackRetryAfter(error) !== undefined) return 'rate_limited';
+  const e = error as { code?: string; statusCode?: number } | null;
+  if (e?.code === ErrorCode.HTTPError) return `http_${e.statusCode ?? 'error'}`;
+  return e?.code === ErrorCode.RequestError ? 'request_error' : 'error';
 }
 
 /** A counting semaphore: at most `size` holders, the others wait in order. */

@@ -4,7 +4,7 @@ import type { AdvisoryGateway } from '../github/advisories.js';
 import { checkLatestRelease } from '../github/latestReleaseCheck.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
-import { reportChannelTopic, reportSummaryMessage } from './blocks.js';
+import { reportChannelTopic, reportSummaryMessage, section } from './blocks.js';
 import type { InviteResult, ReportChannels } from './channels.js';
 import { escapeSlackText } from './escape.js';
 
@@ -73,10 +73,8 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
   }
   const release = await latestReleaseNotice(report, deps);
   if (release) {
-    await channels.postOnce(ghsaId, channelId, 'latest-release', {
-      text: release,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: release } }],
-    });
+    // section() cuts it to Slack's limit: a report may list thousands of affected ranges.
+    await channels.postOnce(ghsaId, channelId, 'latest-release', section(release));
   }
   // After the summary, so that it stays the channel's first message.
   await deps.members.followUp(report, channelId, invites);

@@ -112,7 +112,9 @@ export function botEnv(opts: {
  * temp dir, so no `.env` is read).
  */
 export function spawnBot(env: NodeJS.ProcessEnv, cwd: string, stdio: StdioOptions): ChildProcess {
-  return spawn(process.execPath, [`${REPO_ROOT}dist/main.js`], { cwd, env, stdio });
+  // Profiling the bot under load: BOT_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+  const nodeArgs = process.env.BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawn(process.execPath, [...nodeArgs, `${REPO_ROOT}dist/main.js`], { cwd, env, stdio });
 }
 
 /** Whether the bot on `port` answers /healthz. */

@@ -1,0 +1,87 @@
+import { eventually, homeOpened, startHarness, type Harness } from '../support/harness.js';
+import { OwnRedis } from '../support/ownRedis.js';
+
+interface Answer {
+  status: number;
+  body: { status: string; failing?: { check: string; problem: string; fix: string }[] };
+}
+
+async function get(h: Harness, path: '/healthz' | '/readyz'): Promise<Answer> {
+  const response = await fetch(`http://127.0.0.1:${h.bot.port}${path}`);
+  return { status: response.status, body: (await response.json()) as Answer['body'] };
+}
+
+describe('GET /healthz and /readyz', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('are both 200 while Redis, the workers, Slack and GitHub work', async () => {
+    h = await startHarness();
+    expect(await get(h, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await get(h, '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
+  });
+
+  it('/readyz names Slack and the fix after an invalid_auth, until a Slack call works again', async () => {
+    h = await startHarness();
+    // Opening the App Home publishes it at once (refused), then a job tries again 3 s later.
+    h.slack.fail('views.publish', { error: 'invalid_auth' });
+    await homeOpened(h.bot.port, 'USECMGR1');
+
+    const notReady = await eventually(
+      async () => {
+        const answer = await get(h, '/readyz');
+        return answer.status === 503 ? answer : undefined;
+      },
+      3_000,
+      '/readyz to fail',
+    );
+    expect(notReady.body).toEqual({
+      status: 'not ready',
+      failing: [
+        {
+          check: 'slack',
+          problem: 'Slack refused the bot token on its last call (invalid_auth)',
+          fix: expect.stringContaining('set SLACK_BOT_TOKEN'),
+        },
+      ],
+    });
+    // Alive all the same: restarting the process would not bring the token back.
+    expect((await get(h, '/healthz')).status).toBe(200);
+
+    await eventually(async () => h.slack.homeOf('USECMGR1') !== undefined, 8_000, 'the retry');
+    expect(await get(h, '/readyz')).toEqual({ status: 200, body: { status: 'ready' } });
+  });
+
+  describe('with a Redis of its own', () => {
+    const redis = new OwnRedis();
+    beforeAll(async () => {
+      await redis.start();
+    });
+    afterAll(async () => {
+      await redis.destroy();
+    });
+
+    it('/readyz names Redis while it is down, and /healthz stays 200', async () => {
+      h = await startHarness({ redisUrl: redis.url });
+      await redis.stop();
+      try {
+        const answer = await get(h, '/readyz');
+        expect(answer.status).toBe(503);
+        expect(answer.body.failing).toEqual([
+          {
+            check: 'redis',
+            problem: 'Redis did not answer PING within 2 s',
+            fix: expect.stringContaining('REDIS_URL'),
+          },
+        ]);
+        expect(JSON.stringify(answer.body)).not.toContain(redis.url);
+        expect(await get(h, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+      } finally {
+        await redis.start();
+      }
+      await eventually(async () => (await get(h, '/readyz')).status === 200, 10_000, 'ready');
+    });
+  });
+});
