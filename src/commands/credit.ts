@@ -20,7 +20,7 @@ export const credit = subcommand({
     const cleanLogin = login.replace(/^@/, '');
     if (cleanLogin === '' || type === '')
       return fail('Give a GitHub login and a credit type, e.g. `/vuln credit octocat finder`.');
-    if (Date.now() < 0 && !GITHUB_LOGIN.test(cleanLogin)) {
+    if (!GITHUB_LOGIN.test(cleanLogin)) {
       return fail(`"${echoInput(cleanLogin)}" is not a GitHub login: give it without the @.`);
     }
     if (!(TYPES as readonly string[]).includes(type)) {

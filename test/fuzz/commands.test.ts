@@ -18,6 +18,7 @@ import {
   blockLimitProblems,
   errorLines,
   hasStackTrace,
+  hostileArgumentsFor,
   MARKER,
   replyProblems,
   SEED,
@@ -62,19 +63,30 @@ describe('/vuln with random argument strings: end to end through signed slash co
 
   it('answers 200 and a clear message to each, from any caller, and still answers /vuln status', async () => {
     const callers = ['USECMGR1', 'UMAINT1', 'UOUTSIDER'];
-    const inputs = fc.sample(vulnArgumentsForSlack, { seed: SEED, numRuns: 200 });
+    // Each subcommand once with Slack syntax as its argument, from the one who may run it all;
+    // then random input from anyone.
+    const hostile = names.map(
+      (name) =>
+        [
+          fc.sample(hostileArgumentsFor(name), { seed: SEED, numRuns: 1 })[0] ?? name,
+          'USECMGR1',
+        ] as const,
+    );
+    const random = fc
+      .sample(vulnArgumentsForSlack, { seed: SEED, numRuns: 200 })
+      .map((text, i) => [text, callers[i % callers.length] ?? 'UOUTSIDER'] as const);
+    const inputs = [...hostile, ...random];
     const { h } = r;
     let channel = r.channel;
     let ghsaId = GHSA;
     let reports = 1;
     const failures: string[] = [];
-    for (const [i, text] of inputs.entries()) {
+    for (const [i, [text, user]] of inputs.entries()) {
       // Nobody can type in the archived channel of a closed report: another report takes over.
       const state = (await h.store.get(ghsaId))?.githubState;
       if (channel.is_archived || state === 'closed' || state === 'withdrawn') {
         ({ channel, ghsaId } = await openAnotherReport(h, reports++));
       }
-      const user = callers[i % callers.length] ?? 'UOUTSIDER';
       const responseId = randomUUID();
       const postedBefore = h.slack.allMessages().length;
       const response = await slashCommand(h.bot.port, {
@@ -94,7 +106,10 @@ describe('/vuln with random argument strings: end to end through signed slash co
         `an answer to ${input}`,
       );
       if ('url' in answer) {
-        const problems = replyProblems(String(answer.body['text']));
+        // A bare mention is the person `assign` names; anywhere else it is the input, repeated.
+        const parsed = parseVulnCommand(text);
+        const assigning = parsed.ok && parsed.command.kind === 'assign';
+        const problems = replyProblems(String(answer.body['text']), assigning ? [] : ['<@UFUZZ2>']);
         if (problems.length > 0) failures.push(`${input}: ${problems.join(', ')}`);
       }
     }

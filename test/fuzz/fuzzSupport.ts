@@ -179,12 +179,14 @@ const WELL_FORMED: Record<string, [string, string]> = {
  * formed: what an error or a refusal is most likely to repeat. Sent end to end more often than
  * chance would.
  */
-const hostileArguments = fc
-  .tuple(fc.constantFrom(...names), fc.constantFrom(...SLACK_SPECIALS))
-  .map(([name, special]) => {
+export function hostileArgumentsFor(name: string): fc.Arbitrary<string> {
+  return fc.constantFrom(...SLACK_SPECIALS).map((special) => {
     const [before, after] = WELL_FORMED[name] ?? ['', ''];
     return `${name} ${before}${special}${after}`;
   });
+}
+
+const hostileArguments = fc.constantFrom(...names).chain(hostileArgumentsFor);
 
 /** The same input, for HTTP: huge ones kept to a size Slack itself would send. */
 export const vulnArgumentsForSlack = fc
@@ -193,14 +195,14 @@ export const vulnArgumentsForSlack = fc
 
 /**
  * What makes a reply a clear message: not empty, no stack trace or `Error:` prefix, and none of
- * the input's Slack syntax repeated as it was. Returns the problems found.
+ * the input's Slack syntax (or `forbidden`) repeated as it was. Returns the problems found.
  */
-export function replyProblems(reply: string | undefined): string[] {
+export function replyProblems(reply: string | undefined, forbidden: string[] = []): string[] {
   const problems: string[] = [];
   if (reply === undefined || reply.trim() === '') return ['no message'];
   if (/\n\s+at /.test(reply) || /^\s+at .*:\d+:\d+\)?$/m.test(reply)) problems.push('stack trace');
   if (/^\s*[A-Za-z]*Error:/.test(reply)) problems.push('an Error: prefix');
-  for (const echo of FORBIDDEN_ECHOES) {
+  for (const echo of [...FORBIDDEN_ECHOES, ...forbidden]) {
     if (reply.includes(echo)) problems.push(`raw ${echo}`);
   }
   return problems;
