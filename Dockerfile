@@ -21,7 +21,8 @@ COPY --from=build /app/dist ./dist
 COPY package.json vulnbot.example.yml ./
 USER node
 EXPOSE 3000
-# /healthz answers 200 while Redis answers, 503 otherwise (PORT as the bot reads it).
+# /healthz: the process is alive (liveness; /readyz checks Redis, workers and credentials).
+# PORT as the bot reads it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/main.js"]

@@ -331,7 +331,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       slackEvents: slack.requestListener,
       readiness: () =>
         readinessProblems({
-          redis,
+          redis: [redis, queueConnection],
           workers: [effectsWorker, remindersWorker, pollWorker],
           credentials: metrics.credentials,
         }),

@@ -162,7 +162,8 @@ export class Metrics {
           queues.map(async (queue) => {
             const counts = await answerSoon(queue.getJobCounts(...QUEUE_STATES));
             if (!counts) return;
-            for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+            for (const state of QUEUE_STATES)
+              this.set({ queue: queue.name, state }, counts[state] ?? 0);
           }),
         );
       },

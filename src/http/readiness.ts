@@ -10,7 +10,8 @@ export interface NotReady {
 }
 
 export interface ReadinessDeps {
-  redis: Redis;
+  /** The store's connection and BullMQ's: both must answer. */
+  redis: readonly Redis[];
   workers: readonly Worker[];
   credentials: CredentialHealth;
 }
@@ -24,7 +25,8 @@ const PING_TIMEOUT_MS = 2_000;
  */
 export async function readinessProblems(deps: ReadinessDeps): Promise<NotReady[]> {
   const problems: NotReady[] = [];
-  if ((await answerSoon(deps.redis.ping(), PING_TIMEOUT_MS)) !== 'PONG') {
+  const pongs = await Promise.all(deps.redis.map((c) => answerSoon(c.ping(), PING_TIMEOUT_MS)));
+  if (pongs.some((pong) => pong !== 'PONG')) {
     problems.push({
       check: 'redis',
       problem: `Redis did not answer PING within ${PING_TIMEOUT_MS / 1000} s`,

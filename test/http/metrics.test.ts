@@ -108,9 +108,9 @@ describe('GET /metrics after a small scripted run', () => {
       sample(text, 'vulnbot_slack_calls_total', { method: 'conversations.create', outcome });
     expect(create('ok')).toBe(1);
     expect(create('rate_limited')).toBe(1);
-    expect(sample(text, 'vulnbot_slack_rate_limited_total', { method: 'conversations.create' })).toBe(
-      1,
-    );
+    expect(
+      sample(text, 'vulnbot_slack_rate_limited_total', { method: 'conversations.create' }),
+    ).toBe(1);
     const waited = sample(text, 'vulnbot_slack_rate_limit_wait_seconds_total', {
       method: 'conversations.create',
       where: 'in_process',
@@ -137,9 +137,7 @@ describe('GET /metrics after a small scripted run', () => {
   });
 
   it("observes the deadline message's lateness from when it was queued, not from the 2025 due date", () => {
-    expect(
-      sample(text, 'vulnbot_reminder_lateness_seconds_count', { kind: 'deadline' }),
-    ).toBe(1);
+    expect(sample(text, 'vulnbot_reminder_lateness_seconds_count', { kind: 'deadline' })).toBe(1);
     expect(
       sample(text, 'vulnbot_reminder_lateness_seconds_sum', { kind: 'deadline' }),
     ).toBeLessThan(60);
