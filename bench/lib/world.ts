@@ -127,6 +127,19 @@ export function summaries(slack: SlackStandIn): Map<string, Summary> {
   return found;
 }
 
+/**
+ * How many reports (of `ids`, or all) have their summary: a plain count, cheap enough to poll
+ * while tens of thousands of channels are held by the stand-in.
+ */
+export function summaryCount(slack: SlackStandIn, ids?: Set<string>): number {
+  let count = 0;
+  for (const channel of slack.channels.values()) {
+    const payload = channel.messages[0]?.metadata?.event_payload;
+    if (payload?.['key'] === 'summary' && (!ids || ids.has(payload['ghsaId'] as string))) count++;
+  }
+  return count;
+}
+
 /** Messages the bot posted once under `key` (its message metadata), by GHSA id. */
 export function postsKeyed(slack: SlackStandIn, key: string): Map<string, StandInMessage[]> {
   const found = new Map<string, StandInMessage[]>();
@@ -169,7 +182,7 @@ export async function untilAll(
       progress(`  ${what}: ${now.toLocaleString('en-US')} of ${target.toLocaleString('en-US')}`);
       shownAt = Date.now();
     }
-    await sleep(200);
+    await sleep(500);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   ghsaId,
   newReport,
   summaries,
+  summaryCount,
   untilAll,
   type World,
 } from '../lib/world.js';
@@ -36,15 +37,13 @@ export async function channels(run: RunContext, world: World): Promise<string[]>
     const answer = await deliver(world.agent, bot.port, bodies[i]!);
     if (answer.status === 200) answeredAt.set(ids[i]!, answer.at);
   });
-  const ofBatch = () => {
-    const all = summaries(world.slack);
-    return ids.flatMap((id) => {
-      const summary = all.get(id);
-      return summary ? [{ id, ...summary }] : [];
-    });
-  };
-  await untilAll('channels of the batch', answeredAt.size, () => ofBatch().length);
-  const opened = ofBatch();
+  const batch = new Set(ids);
+  await untilAll('channels of the batch', answeredAt.size, () => summaryCount(world.slack, batch));
+  const all = summaries(world.slack);
+  const opened = ids.flatMap((id) => {
+    const summary = all.get(id);
+    return summary ? [{ id, ...summary }] : [];
+  });
   const busy = cores();
   const calls = apiCalls(world, count);
   const latencies = opened.map((s) => s.postedAt - (answeredAt.get(s.id) ?? NaN));

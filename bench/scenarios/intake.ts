@@ -12,6 +12,7 @@ import {
   ghsaId,
   newReport,
   summaries,
+  summaryCount,
   untilAll,
   type World,
 } from '../lib/world.js';
@@ -93,7 +94,7 @@ export async function intake(run: RunContext, world: World): Promise<void> {
   progress('scenario 2: waiting for every channel, its group and its summary');
   const catchUp = coresBusy(processesOf(world.bots, run.redis.pid));
   const accepted = count - refused.length;
-  await untilAll('channels with their summary', accepted, () => summaries(world.slack).size);
+  await untilAll('channels with their summary', accepted, () => summaryCount(world.slack));
   const opened = summaries(world.slack);
   const lastSummary = Math.max(...[...opened.values()].map((s) => s.postedAt));
   const channelRate = perSecond(opened.size, lastSummary - started);

@@ -16,7 +16,7 @@ import {
   ghsaId,
   newReport,
   postsKeyed,
-  summaries,
+  summaryCount,
   untilAll,
   type World,
 } from '../lib/world.js';
@@ -63,7 +63,7 @@ export async function openReports(run: RunContext, world: World): Promise<void> 
     if (answer.status !== 200) refused.push(answer.status);
   });
   const accepted = count - refused.length;
-  await untilAll('channels with their summary', accepted, () => summaries(world.slack).size);
+  await untilAll('channels with their summary', accepted, () => summaryCount(world.slack));
   await effectsIdle(run.redis.url);
   const readyAt = Date.now();
   const memoryAfter = await usedMemory(run.redis.client);
@@ -82,7 +82,9 @@ export async function openReports(run: RunContext, world: World): Promise<void> 
     figure:
       `${kb(perReport)} per report (used_memory delta), ${pendingJobs.toFixed(1)} pending jobs each` +
       (early ? '' : '; measured after the first reminders fell due') +
-      (refused.length > 0 ? `; ${refused.length} deliveries not answered 200` : ''),
+      (refused.length > 0
+        ? `; ${refused.length} deliveries not answered 200 (${[...new Set(refused)]})`
+        : ''),
     target: '≤ 4 KB',
     floor: '',
     met: yes(perReport <= 4_096 && early && refused.length === 0),

@@ -8,7 +8,7 @@ import { closedLoop, deliver } from '../lib/http.js';
 import { assertAlive } from '../lib/processes.js';
 import { yes, type RunContext } from '../lib/row.js';
 import { n, progress, sleep } from '../lib/stats.js';
-import { newReport, ghsaId, summaries, untilAll, type World } from '../lib/world.js';
+import { ghsaId, newReport, summaries, summaryCount, untilAll, type World } from '../lib/world.js';
 
 const REPORTS = 200;
 /** Quick mode: Slack's windows 20 times shorter (Tier 2: 20 calls per 3 s instead of a minute). */
@@ -47,7 +47,7 @@ export async function rateLimits(run: RunContext, world: World): Promise<void> {
   await untilAll(
     'channels with their summary',
     REPORTS,
-    () => summaries(world.slack).size,
+    () => summaryCount(world.slack),
     3 * tier.windowMs + 30_000,
   ).catch((error: Error) => {
     assertAlive(); // a dead bot fails the part; a channel that never came is a figure

@@ -65,6 +65,9 @@ const UNREACHABLE = new Set([
   'user_not_visible',
 ]);
 
+/** Batches one drain does before leaving the rest to the next (a report changing nonstop). */
+const DRAIN_ROUNDS = 10;
+
 /** Decisions retried after a concurrent change, before giving up. */
 const ATTEMPTS = 5;
 
@@ -189,28 +192,36 @@ export class Engine {
    */
   async drainOutbox(ghsaId: string, options: { inJob?: boolean } = {}): Promise<boolean> {
     let failure: unknown;
-    const pending = await this.deps.store.outbox(ghsaId);
-    if (pending.length === 0) {
-      await this.deps.store.outboxDrained(ghsaId);
+    // Until the outbox is empty: effects a later decision added while this drain ran (its own
+    // job could not be queued again while this one was running) are done too.
+    for (let round = 0; failure === undefined && round < DRAIN_ROUNDS; round++) {
+      const pending = await this.deps.store.outbox(ghsaId);
+      if (pending.length === 0) {
+        await this.deps.store.outboxDrained(ghsaId);
+        return true;
+      }
+      // One read per batch: effects decided together, on one revision.
+      const report = await this.deps.store.get(ghsaId);
+      for (const { id, effect } of pending) {
+        try {
+          await this.apply(ghsaId, effect as Effect, report);
+        } catch (error) {
+          this.deps.log.warn(
+            { ghsaId, effect: (effect as Effect).kind, error: (error as Error).message },
+            'effect failed: retrying it in a job',
+          );
+          failure ??= error;
+          if ((effect as Effect).kind === 'refresh') continue;
+          break;
+        }
+        await this.deps.store.effectDone(ghsaId, id);
+      }
+    }
+    if (failure === undefined) {
+      // Still more after DRAIN_ROUNDS batches: the next job goes on with it.
+      await this.queue('drain-outbox', ghsaId);
       return true;
     }
-    // One read for the batch: the effects were decided together, on one revision.
-    const report = await this.deps.store.get(ghsaId);
-    for (const { id, effect } of pending) {
-      try {
-        await this.apply(ghsaId, effect as Effect, report);
-      } catch (error) {
-        this.deps.log.warn(
-          { ghsaId, effect: (effect as Effect).kind, error: (error as Error).message },
-          'effect failed: retrying it in a job',
-        );
-        failure ??= error;
-        if ((effect as Effect).kind === 'refresh') continue;
-        break;
-      }
-      await this.deps.store.effectDone(ghsaId, id);
-    }
-    if (failure === undefined) return true;
     if (options.inJob) throw failure;
     await this.queue('drain-outbox', ghsaId, { delay: 2_000 });
     return false;

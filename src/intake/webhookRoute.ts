@@ -15,9 +15,10 @@ export const BODY_LIMIT = 1024 * 1024;
 
 /**
  * Bodies read at once before their signature can be checked: GitHub sends a few deliveries at a
- * time, so more than this is someone holding connections open. Beyond it: 503 and Retry-After.
+ * time (a burst of reports, redeliveries), so more than this is someone holding connections open.
+ * Beyond it: 503 and Retry-After. At most this many megabytes are buffered for unverified senders.
  */
-export const MAX_UNVERIFIED_READS = 32;
+export const MAX_UNVERIFIED_READS = 64;
 
 /** GitHub gives up on a delivery after 10 s: a body still arriving then is dropped. */
 const BODY_TIMEOUT_MS = 10_000;
