@@ -141,11 +141,5 @@ export async function queueEffect<N extends EffectJobName>(
     await existing.retry('failed');
     return;
   }
-  // Adding a job whose id exists does nothing, so while it runs, work asked for now (say, effects
-  // of a decision stored after it read the outbox) gets one follow-up job, run after it.
-  if (existing && (await existing.isActive())) {
-    await queue.add(name, data, { jobId: `${id}-again`, ...jobOpts, delay: jobOpts.delay ?? 500 });
-    return;
-  }
   await queue.add(name, data, { jobId: id, ...jobOpts });
 }
