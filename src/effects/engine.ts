@@ -192,9 +192,10 @@ export class Engine {
    */
   async drainOutbox(ghsaId: string, options: { inJob?: boolean } = {}): Promise<boolean> {
     let failure: unknown;
-    // Until the outbox is empty: effects a later decision added while this drain ran (its own
-    // job could not be queued again while this one was running) are done too.
-    for (let round = 0; failure === undefined && round < DRAIN_ROUNDS; round++) {
+    // In a job, until the outbox is empty: effects a later decision left to a job while this one
+    // ran (its job could not be queued again while this one was running) are done too.
+    const rounds = options.inJob ? DRAIN_ROUNDS : 1;
+    for (let round = 0; failure === undefined && round < rounds; round++) {
       const pending = await this.deps.store.outbox(ghsaId);
       if (pending.length === 0) {
         await this.deps.store.outboxDrained(ghsaId);
@@ -217,11 +218,9 @@ export class Engine {
         await this.deps.store.effectDone(ghsaId, id);
       }
     }
-    if (failure === undefined) {
-      // Still more after DRAIN_ROUNDS batches: the next job goes on with it.
-      await this.queue('drain-outbox', ghsaId);
-      return true;
-    }
+    // A job still finding more after DRAIN_ROUNDS batches leaves it to the next drain (the next
+    // decision's job, or the poll's reconcile, which drains every outbox).
+    if (failure === undefined) return true;
     if (options.inJob) throw failure;
     await this.queue('drain-outbox', ghsaId, { delay: 2_000 });
     return false;
