@@ -52,7 +52,7 @@ async function timeline(h: Harness): Promise<TimelineEntry[]> {
 async function onTimeline(h: Harness, entry: Record<string, unknown>, what: string) {
   return eventually(
     async () => (await timeline(h)).find((e) => expect.objectContaining(entry).asymmetricMatch(e)),
-    5_000,
+    12_000,
     what,
   );
 }
@@ -112,7 +112,7 @@ describe('a person added to a report channel from outside its group (member_join
 
       const alert = await eventually(
         () => saying(r.channel, 'Slack refused to remove them')[0],
-        5_000,
+        12_000,
         'the alert about the failed removal',
       );
       expect(alert.text).toContain('<@USECMGR1>');
@@ -142,12 +142,12 @@ describe('inviting the group', () => {
     await deliverWebhook(h.bot.port, {
       body: freshReport(fixture('github/repository_advisory.reported.payload.json')),
     });
-    const channel = await eventually(() => h.slack.channelOfReport(GHSA), 5_000, 'the channel');
+    const channel = await eventually(() => h.slack.channelOfReport(GHSA), 12_000, 'the channel');
 
     // The manager is not in the channel: the alert reaches them by direct message as well.
     const dm = await eventually(
       () => h.slack.dmWith('USECMGR1')?.messages.find((m) => m.text.includes('could not add')),
-      5_000,
+      12_000,
       "the manager's DM",
     );
     for (const user of ['USECMGR1', 'USTEER1', 'UMAINT1', 'UGONE1'])
@@ -222,7 +222,7 @@ describe('the membership audit (at start and every pollEvery)', () => {
       await h.restart();
       await eventually(
         () => h.slack.callsTo('conversations.info').length > audits,
-        5_000,
+        12_000,
         'the audit at start',
       );
       await settle(500);
@@ -237,7 +237,7 @@ describe('the membership audit (at start and every pollEvery)', () => {
     const r = await reportWithChannel(policy(['UMAINT1'], '1s'));
     try {
       r.channel.members.add('UINTERN');
-      await eventually(() => !r.channel.members.has('UINTERN'), 5_000, 'the periodic audit');
+      await eventually(() => !r.channel.members.has('UINTERN'), 12_000, 'the periodic audit');
       await eventually(() => r.h.slack.dmWith('UINTERN'), 3_000, 'the DM');
     } finally {
       await r.h.close();
@@ -251,12 +251,12 @@ describe('the membership audit (at start and every pollEvery)', () => {
       channel.is_private = false; // as if someone converted it in Slack's UI
       const alert = await eventually(
         () => saying(channel, 'no longer private')[0],
-        5_000,
+        12_000,
         'the not-private alert',
       );
       expect(alert.text).toContain('<@USECMGR1>');
       channel.ext_shared = true;
-      await eventually(() => saying(channel, 'shared with another workspace')[0], 5_000, 'shared');
+      await eventually(() => saying(channel, 'shared with another workspace')[0], 12_000, 'shared');
       await settle(2_500); // more audits: said once per change
       expect(saying(channel, 'no longer private')).toHaveLength(1);
       expect(saying(channel, 'shared with another workspace')).toHaveLength(1);
@@ -267,7 +267,7 @@ describe('the membership audit (at start and every pollEvery)', () => {
       channel.is_private = true;
       await settle(2_000);
       channel.is_private = false;
-      await eventually(() => saying(channel, 'no longer private').length === 2, 5_000, 'again');
+      await eventually(() => saying(channel, 'no longer private').length === 2, 12_000, 'again');
     } finally {
       await h.close();
     }
@@ -278,11 +278,11 @@ describe('the membership audit (at start and every pollEvery)', () => {
     const { h, channel } = r;
     try {
       await r.vuln('USECMGR1', 'close spam');
-      await eventually(() => channel.is_archived, 5_000, 'the archive');
+      await eventually(() => channel.is_archived, 12_000, 'the archive');
       channel.is_archived = false; // someone unarchived it
       const alert = await eventually(
         () => saying(channel, 'was *unarchived*')[0],
-        5_000,
+        12_000,
         'the unarchived alert',
       );
       expect(alert.text).toContain('<@USECMGR1>');
@@ -310,7 +310,7 @@ describe('report channel names', () => {
           const found = [GHSA, other].map((id) => h.slack.channelOfReport(id));
           return found.every(Boolean) ? (found as StandInChannel[]) : undefined;
         },
-        5_000,
+        12_000,
         'both channels',
       );
       const names = channels.map((c) => c.name);
