@@ -86,8 +86,10 @@ const releaseSchema = z.object({
 
 /**
  * A comment on a repository advisory (GitHub's comments API, public preview since 2026-10-02).
- * The routes (`/repos/{owner}/{repo}/security-advisories/{ghsa_id}/comments[/{comment_id}]`) and
- * this shape are assumed from the preview's announcement, not from a published OpenAPI entry.
+ * Routes: `/repos/{owner}/{repo}/security-advisories/{ghsa_id}/comments[/{comment_id}]`, `since`
+ * filtering by update time (so an edited old comment comes back). Not in GitHub's OpenAPI
+ * description yet (the test stand-in carries the four operations); the preview covers public
+ * repositories and leaves out confidential comments, so a 404 is an expected answer.
  */
 export interface AdvisoryComment {
   id: number;

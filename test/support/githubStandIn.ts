@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeServer, listenOnLoopback } from './loopback.js';
-import { checkRequest, isPreviewRoute } from './openapiCheck.js';
+import { checkRequest } from './openapiCheck.js';
 import { ADVISORY_ECOSYSTEMS } from '../../src/config/policy.js';
 import { scoreCvss } from '../../src/scoring/index.js';
 
@@ -680,16 +680,14 @@ export class GitHubStandIn {
     body: unknown,
     base: string,
   ): Answer {
-    if (!isPreviewRoute(path)) {
-      const checked = checkRequest(method, path, query, body);
-      if (!checked.ok && checked.status === 404) return notFound();
-      if (!checked.ok) {
-        this.schemaRefusals.push({ method, path, errors: checked.errors });
-        return {
-          status: 422,
-          body: { ...problem('Invalid request.', 422), errors: checked.errors },
-        };
-      }
+    const checked = checkRequest(method, path, query, body);
+    if (!checked.ok && checked.status === 404) return notFound();
+    if (!checked.ok) {
+      this.schemaRefusals.push({ method, path, errors: checked.errors });
+      return {
+        status: 422,
+        body: { ...problem('Invalid request.', 422), errors: checked.errors },
+      };
     }
     return this.route(method, path, query, body, base);
   }

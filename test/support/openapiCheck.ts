@@ -37,12 +37,48 @@ interface Route {
 }
 
 /**
- * Routes the stand-in serves that are not in the description yet (public previews, such as
- * advisory comments): not checked, and said so here.
+ * GitHub's advisory comments API (public preview since 2026-10-02) is not in `@octokit/openapi`
+ * 23.0.2. Its four operations, written in the description's own shape so that requests to them
+ * are checked like every other: the routes, the `since` (update time) and paging parameters and
+ * the `{ body }` request come from GitHub's changelog and a client verified live against GitHub
+ * on that day; the parameters reuse the description's shared ones. Used only while the package
+ * lacks the paths: once it has them, its own entries win.
  */
-export const PREVIEW_ROUTES: RegExp[] = [
-  /^\/repos\/[^/]+\/[^/]+\/security-advisories\/[^/]+\/comments(?:\/[^/]+)?$/,
-];
+const PREVIEW_PATHS: Record<string, Record<string, unknown>> = {
+  '/repos/{owner}/{repo}/security-advisories/{ghsa_id}/comments': {
+    parameters: ['owner', 'repo', 'ghsa_id'].map(shared),
+    get: {
+      operationId: 'security-advisories/list-repository-advisory-comments',
+      parameters: ['since', 'per-page', 'page'].map(shared),
+    },
+    post: {
+      operationId: 'security-advisories/create-repository-advisory-comment',
+      requestBody: commentBody(),
+    },
+  },
+  '/repos/{owner}/{repo}/security-advisories/{ghsa_id}/comments/{comment_id}': {
+    parameters: ['owner', 'repo', 'ghsa_id', 'comment-id'].map(shared),
+    get: { operationId: 'security-advisories/get-repository-advisory-comment' },
+    patch: {
+      operationId: 'security-advisories/update-repository-advisory-comment',
+      requestBody: commentBody(),
+    },
+  },
+};
+
+function shared(name: string): Schema {
+  return { $ref: `#/components/parameters/${name}` };
+}
+
+function commentBody(): Record<string, unknown> {
+  const schema = {
+    type: 'object',
+    properties: { body: { type: 'string', minLength: 1 } },
+    required: ['body'],
+    additionalProperties: false,
+  };
+  return { required: true, content: { 'application/json': { schema } } };
+}
 
 let loaded: { description: Description; routes: Route[] } | undefined;
 
@@ -51,6 +87,7 @@ function description(): { description: Description; routes: Route[] } {
   const require = createRequire(import.meta.url);
   const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as Description;
+  parsed.paths = { ...PREVIEW_PATHS, ...parsed.paths };
   const routes = Object.entries(parsed.paths).map(([template, item]) => {
     const names: string[] = [];
     const source = template
@@ -69,11 +106,6 @@ function description(): { description: Description; routes: Route[] } {
   routes.sort((a, b) => a.names.length - b.names.length);
   loaded = { description: parsed, routes };
   return loaded;
-}
-
-/** Whether `path` is a preview route the description does not know. */
-export function isPreviewRoute(path: string): boolean {
-  return PREVIEW_ROUTES.some((p) => p.test(path));
 }
 
 export function checkRequest(
