@@ -122,3 +122,40 @@ describe('GitHub poller and missed deliveries', () => {
     }
   });
 });
+
+describe('GitHub poller: one failing owner or advisory never stops the others', () => {
+  it('opens the channel of a report in a healthy organisation while another fails and one advisory is unreadable', async () => {
+    const BROKEN = 'broken-org/lib';
+    // The broken organisation comes first in the policy, so it is polled first.
+    const policy = commandPolicy('1s').replace(
+      'repos:\n',
+      `repos:\n  ${BROKEN}: { maintainers: [UMAINT1] }\n`,
+    );
+    expect(policy.indexOf(BROKEN)).toBeLessThan(policy.indexOf(REPO));
+    const h = await startHarness({ policy });
+    try {
+      // The broken organisation answers 500 on every poll: it must not block the others.
+      h.github.fail('GET', /^\/orgs\/broken-org\//, { status: 500 }, 1_000);
+      const unreadable = h.github.addAdvisory(REPO, { summary: 'Unreadable' });
+      h.github.setAdvisory(unreadable.ghsa_id, { state: 'not-a-state' as 'triage' });
+      h.github.addAdvisory(REPO, { ghsa_id: GHSA });
+
+      const channel = await eventually(
+        () => {
+          const c = h.slack.channelOfReport(GHSA);
+          return c && c.messages.length > 0 ? c : undefined;
+        },
+        8_000,
+        'the channel of the healthy organisation’s report',
+      );
+      expect(channel.is_private).toBe(true);
+      expect(h.github.callsTo('GET', /^\/orgs\/broken-org\//).length).toBeGreaterThan(0);
+      // The unreadable advisory is skipped (and tried again), never given a channel.
+      expect(h.slack.channelOfReport(unreadable.ghsa_id)).toBeUndefined();
+      await settle(2_500); // more polls, the broken owner failing each time
+      expect(h.slack.callsTo('conversations.create')).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
