@@ -31,6 +31,36 @@ async function effectsQueue(h: Harness): Promise<{ queue: Queue; close(): Promis
   };
 }
 
+/**
+ * The report's open-channel job, queued with a single attempt before the report arrives, is
+ * failed for good by Slack (the client's own two retries included). Returns when it failed.
+ */
+async function failChannelJobForGood(h: Harness, queue: Queue): Promise<number> {
+  await queue.add(
+    'open-channel',
+    { ghsaId: GHSA },
+    { jobId: `open-channel-${GHSA}`, attempts: 1, delay: 1_000, removeOnComplete: true },
+  );
+  h.slack.fail('conversations.create', { status: 500 }, 3);
+  const delivered = await deliverWebhook(h.bot.port, {
+    body: freshReport(fixture('github/repository_advisory.reported.payload.json')),
+  });
+  expect(delivered.status).toBeLessThan(300);
+  const job = await eventually(
+    async () => {
+      const found = await queue.getJob(`open-channel-${GHSA}`);
+      // Read it again once failed: the first read may predate the failure (attemptsMade 0).
+      return found && (await found.isFailed())
+        ? await queue.getJob(`open-channel-${GHSA}`)
+        : undefined;
+    },
+    8_000,
+    'the job to fail for good',
+  );
+  expect(job.attemptsMade).toBe(1);
+  return Date.now();
+}
+
 describe('nothing is lost (4h)', () => {
   let h: Harness | undefined;
   let r: ReportSetup | undefined;
@@ -47,29 +77,7 @@ describe('nothing is lost (4h)', () => {
     // Slack fails it (the client's own two retries included).
     const effects = await effectsQueue(h);
     try {
-      await effects.queue.add(
-        'open-channel',
-        { ghsaId: GHSA },
-        { jobId: `open-channel-${GHSA}`, attempts: 1, delay: 1_000, removeOnComplete: true },
-      );
-      h.slack.fail('conversations.create', { status: 500 }, 3);
-      const delivered = await deliverWebhook(h.bot.port, {
-        body: freshReport(fixture('github/repository_advisory.reported.payload.json')),
-      });
-      expect(delivered.status).toBeLessThan(300);
-      const job = await eventually(
-        async () => {
-          const found = await effects.queue.getJob(`open-channel-${GHSA}`);
-          // Read it again once failed: the first read may predate the failure (attemptsMade 0).
-          return found && (await found.isFailed())
-            ? await effects.queue.getJob(`open-channel-${GHSA}`)
-            : undefined;
-        },
-        8_000,
-        'the job to fail for good',
-      );
-      expect(job.attemptsMade).toBe(1);
-      const failedAt = Date.now();
+      const failedAt = await failChannelJobForGood(h, effects.queue);
       await settle(1_000);
       expect(h.slack.channelOfReport(GHSA)).toBeUndefined();
 
@@ -93,6 +101,33 @@ describe('nothing is lost (4h)', () => {
       expect(String(line['cause'])).toMatch(/500/);
       await settle(500);
       // Retried once, by the restart: one more try, which made the channel.
+      expect(h.slack.callsTo('conversations.create').filter((c) => c.at > failedAt)).toHaveLength(
+        1,
+      );
+    } finally {
+      await effects.close();
+    }
+  }, 25_000);
+
+  it('retries a job that used up its attempts on the next poll, without a restart', async () => {
+    h = await startHarness({ policy: commandPolicy('1s') });
+    h.github.addAdvisory('pi-hole/land_of_confusion', { ghsa_id: GHSA, summary: 'Test' });
+    const effects = await effectsQueue(h);
+    try {
+      const failedAt = await failChannelJobForGood(h, effects.queue);
+      const channel = await eventually(
+        () => {
+          const c = h?.slack.channelOfReport(GHSA);
+          return c && c.messages.length > 0 ? c : undefined;
+        },
+        8_000,
+        'the channel, after a poll swept the failed job',
+      );
+      expect(channel.messages[0]?.metadata?.event_payload['key']).toBe('summary');
+      expect(h.logs.lines.some((l) => l.includes('retrying a job that used up its attempts'))).toBe(
+        true,
+      );
+      await settle(2_500); // more polls: the job is done, nothing is retried again
       expect(h.slack.callsTo('conversations.create').filter((c) => c.at > failedAt)).toHaveLength(
         1,
       );
