@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { SIGNING_SECRET, WEBHOOK_SECRET } from '../../test/support/harness.js';
+import { slashCommandForm, type SlashCommandInput } from '../../test/support/slackForms.js';
 
 export interface Answer {
   /** 0 when no HTTP answer came (the connection failed or was closed). */
@@ -83,25 +84,8 @@ export function deliver(agent: Agent, port: number, body: string): Promise<Answe
 }
 
 /** `/vuln <text>` typed by `user` in `channel`, signed as Slack signs it. */
-export function slashCommand(
-  agent: Agent,
-  port: number,
-  opts: { user: string; channel: string; text: string; responseUrl: string },
-): Promise<Answer> {
-  const body = new URLSearchParams({
-    token: 'legacy-verification-token',
-    team_id: 'TTEAM',
-    team_domain: 'example',
-    channel_id: opts.channel,
-    channel_name: 'report-channel',
-    user_id: opts.user,
-    user_name: opts.user.toLowerCase(),
-    command: '/vuln',
-    text: opts.text,
-    api_app_id: 'AVULNBOT',
-    response_url: opts.responseUrl,
-    trigger_id: '123.456.abc',
-  }).toString();
+export function slashCommand(agent: Agent, port: number, opts: SlashCommandInput): Promise<Answer> {
+  const body = new URLSearchParams(slashCommandForm(opts)).toString();
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = createHmac('sha256', SIGNING_SECRET)
     .update(`v0:${timestamp}:${body}`)

@@ -11,6 +11,7 @@ import { Sealer } from '../../src/reports/sealed.js';
 import { ReportStore } from '../../src/reports/store.js';
 import { GitHubStandIn, type StandInApp } from './githubStandIn.js';
 import { SlackStandIn } from './slackStandIn.js';
+import { slashCommandForm, type SlashCommandInput } from './slackForms.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** At least 32 characters: the bot refuses shorter shared secrets (and placeholders) at start. */
@@ -251,24 +252,8 @@ export function homeOpened(port: number, user: string): Promise<Response> {
 }
 
 /** `/vuln <text>` typed by `user` in `channel`, as Slack posts it. */
-export function slashCommand(
-  port: number,
-  opts: { user: string; channel: string; text: string; responseUrl: string },
-): Promise<Response> {
-  return slackRequest(port, {
-    token: 'legacy-verification-token',
-    team_id: 'TTEAM',
-    team_domain: 'example',
-    channel_id: opts.channel,
-    channel_name: 'report-channel',
-    user_id: opts.user,
-    user_name: opts.user.toLowerCase(),
-    command: '/vuln',
-    text: opts.text,
-    api_app_id: 'AVULNBOT',
-    response_url: opts.responseUrl,
-    trigger_id: '123.456.abc',
-  });
+export function slashCommand(port: number, opts: SlashCommandInput): Promise<Response> {
+  return slackRequest(port, slashCommandForm(opts));
 }
 
 /** A click on a Block Kit button in `channel` by `user`. */

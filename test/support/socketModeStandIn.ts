@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { closeServer, listenOnLoopback } from './loopback.js';
+import { slashCommandForm, type SlashCommandInput } from './slackForms.js';
 
 /** What the bot sent back on the socket for one envelope: Slack's `{ envelope_id, payload }`. */
 export interface SocketAck {
@@ -79,26 +80,11 @@ export class SocketModeStandIn {
   }
 
   /** `/vuln <text>` by `user` in `channel`: the same fields as the HTTP form. Resolves with its ack. */
-  slashCommand(opts: {
-    user: string;
-    channel: string;
-    text: string;
-    responseUrl: string;
-  }): Promise<SocketAck> {
+  slashCommand(opts: SlashCommandInput): Promise<SocketAck> {
     return this.send('slash_commands', true, {
-      token: 'legacy-verification-token',
-      team_id: 'TTEAM',
-      team_domain: 'example',
-      channel_id: opts.channel,
-      channel_name: 'report-channel',
-      user_id: opts.user,
-      user_name: opts.user.toLowerCase(),
-      command: '/vuln',
-      text: opts.text,
+      ...slashCommandForm(opts),
       api_app_id: APP_ID,
       is_enterprise_install: 'false',
-      response_url: opts.responseUrl,
-      trigger_id: '123.456.abc',
     });
   }
 
