@@ -14,6 +14,7 @@ import {
 import type { StandInMessage } from '../support/slackStandIn.js';
 import {
   clockMessages,
+  dayScale,
   GHSA,
   reportChannel,
   reportNow,
@@ -27,17 +28,6 @@ import {
  */
 
 const DAY = 86_400_000;
-
-/** A response window of 10 days with reminders at `reminders` after the report. */
-function dayScale(reminders: string): string {
-  return `
-responseWindow: 10d
-reminders: ${reminders}
-announceChannel: C0ANNOUNCE
-securityManagers: [USECMGR1]
-steeringCommittee: [USTEER1]
-`;
-}
 
 /** The bot's reminders queue, as an operator would open it. */
 function remindersQueue(h: Harness): { queue: Queue; close(): Promise<void> } {

@@ -13,6 +13,7 @@ import {
 import type { StandInChannel } from '../support/slackStandIn.js';
 import {
   clockMessages,
+  dayScale,
   GHSA,
   reportChannel,
   reportNow,
@@ -136,13 +137,7 @@ describe('snooze buttons', () => {
     await h.close();
   });
 
-  const DAY_SCALE = `
-responseWindow: 10d
-reminders: [1s, 5d]
-announceChannel: C0ANNOUNCE
-securityManagers: [USECMGR1]
-steeringCommittee: [USTEER1]
-`;
+  const DAY_SCALE = dayScale('[1s, 5d]');
 
   it('moves the next reminder by 1 or 3 days, never past the deadline, for the group only', async () => {
     h = await startHarness({ policy: DAY_SCALE });

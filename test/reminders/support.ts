@@ -47,3 +47,14 @@ export async function reportNow(h: Harness): Promise<StandInChannel> {
   await deliverWebhook(h.bot.port, { body: freshReport(reported) });
   return reportChannel(h);
 }
+
+/** A response window of 10 days with reminders at `reminders` (a YAML list) after the report. */
+export function dayScale(reminders: string): string {
+  return `
+responseWindow: 10d
+reminders: ${reminders}
+announceChannel: C0ANNOUNCE
+securityManagers: [USECMGR1]
+steeringCommittee: [USTEER1]
+`;
+}
