@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { DelayedError, Queue, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { dataKeyProblems } from './config/env.js';
@@ -39,6 +38,7 @@ import { AfterAck } from './listeners/afterAck.js';
 import { registerListeners } from './listeners/index.js';
 import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
+import { connectRedis, describeRedis } from './redis/connect.js';
 import { Keys } from './reports/keys.js';
 import { DataKeyError, Sealer } from './reports/sealed.js';
 import { ReportStore } from './reports/store.js';
@@ -80,7 +80,8 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     );
   }
 
-  const redis = new Redis(env.REDIS_URL, { lazyConnect: true });
+  // REDIS_URL's Redis, or the master REDIS_SENTINELS name (found again after a failover).
+  const redis = connectRedis(env, { lazyConnect: true });
   await redis.connect();
   const store = new ReportStore(redis, keys, sealer);
   try {
@@ -94,7 +95,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   const migrated = await store.migrateTimelines();
   if (migrated > 0) log.info({ timelines: migrated }, 'timelines moved from streams to lists');
   // BullMQ needs its own connections that retry forever instead of failing commands.
-  const queueConnection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const queueConnection = connectRedis(env, { maxRetriesPerRequest: null });
   const prefix = keys.bull();
   const queueOptions = {
     connection: queueConnection,
@@ -299,7 +300,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
           );
         await pollAdvisories({ store, intake, engine, github, redis, keys, policy, log, now });
       },
-      [AUDIT_JOB]: () => membership.audit(),
+      [AUDIT_JOB]: async () => {
+        // The App Home indexes under this policy, which may have moved people between groups.
+        await home
+          .rebuildIndex()
+          .catch((error: unknown) =>
+            log.error({ error: (error as Error).message }, 'App Home indexes not rebuilt'),
+          );
+        await membership.audit();
+      },
     },
     { ...workerOptions, concurrency: 1 },
   );
@@ -348,11 +357,15 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   // Recovery first: a Slack outage can hold up the Socket Mode handshake for a long time.
   await reconcile(reconcileDeps, true);
-  // The membership audit at start, in the poll worker (it needs Slack, which may be down).
+  // The membership audit at start, in the poll worker (it needs Slack, which may be down), with
+  // the App Home indexes rebuilt first.
   await pollQueue.add(AUDIT_JOB, {});
   await slack.start();
   const port = (server.address() as AddressInfo).port;
-  log.info({ port, socketMode: Boolean(env.SLACK_APP_TOKEN) }, 'vulnbot started');
+  log.info(
+    { port, socketMode: Boolean(env.SLACK_APP_TOKEN), redis: describeRedis(env) },
+    'vulnbot started',
+  );
 
   return {
     port,

@@ -30,7 +30,7 @@ const CONCURRENCY = 32;
  * deliveries) and the Redis commands each report costs from delivery to idle queues.
  */
 export async function intake(run: RunContext, world: World): Promise<void> {
-  const count = run.quick ? 2_000 : 20_000;
+  const count = run.quick ? 1_000 : 20_000;
   const bot = world.bots[0]!;
   await sleep(1_000); // start-up work (reconcile, audit, first poll) done
   const rssIdle = rss(bot.pid);

@@ -40,7 +40,7 @@ const FIRST_REMINDER = 7 * DAY;
  *    (a report's reminder posted more than once) and missing ones.
  */
 export async function openReports(run: RunContext, world: World): Promise<void> {
-  const count = run.quick ? 1_000 : 10_000;
+  const count = run.quick ? 500 : 10_000;
   const windowMs = (60_000 * count) / 10_000;
   const channelRate = run.burst?.channelsPerSecond ?? 100;
   // Time to deliver them and open every channel (at scenario 1's rate, with room to spare).

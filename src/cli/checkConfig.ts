@@ -3,9 +3,10 @@ import { formatDuration } from '../config/duration.js';
 import { githubOwners, resolveGitHubAuth } from '../config/githubAuth.js';
 import type { Config } from '../config/load.js';
 import { membersWithoutLogin } from '../policy/needToKnow.js';
+import { describeRedis } from '../redis/connect.js';
 import { Keys } from '../reports/keys.js';
 import { Sealer } from '../reports/sealed.js';
-import { cliSlackClient, connectRedis, ConnectionError, redactUrl } from './connections.js';
+import { cliSlackClient, connectRedis, ConnectionError } from './connections.js';
 import { error, formatFinding, verdict, type Finding } from './findings.js';
 import { probeGitHub } from './githubProbe.js';
 import { probeRedis } from './redisProbe.js';
@@ -37,7 +38,7 @@ export async function checkConfig(
   let seenOwners: string[] = [];
   let redis: Redis | undefined;
   try {
-    redis = await connectRedis(env.REDIS_URL);
+    redis = await connectRedis(env);
   } catch (failure) {
     if (!(failure instanceof ConnectionError)) throw failure;
     report([error(failure.message)]);
@@ -67,7 +68,7 @@ export function describeConfig({ env, policy }: Config, heading = 'Configuration
     `  Slack API: ${env.SLACK_API_URL ?? 'https://slack.com/api/'}`,
     `  GitHub API: ${env.GITHUB_API_URL ?? 'https://api.github.com'}`,
     `  GitHub auth: ${githubAuth(env, policy)}`,
-    `  Redis: ${redactUrl(env.REDIS_URL)}`,
+    `  Redis: ${describeRedis(env).replace(/^Redis (at )?/, '')}`,
     `  ${dataAtRest(env)}`,
     `  response window ${formatDuration(policy.responseWindow)}; reminders at ${
       policy.reminders.map(formatDuration).join(', ') || 'none'

@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { createLogger } from '../log.js';
+import { connectRedis as connectTo, describeRedis, type RedisEnv } from '../redis/connect.js';
 import { slackErrorCode } from '../slack/platformError.js';
 import { slackLogger } from '../slack/logger.js';
 
@@ -15,18 +16,18 @@ export class ConnectionError extends Error {
   }
 }
 
-/** `redis://user:secret@host` → `redis://***@host`: URLs are printed, passwords never. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
+export { redactUrl } from '../redis/connect.js';
 
 /** Connects once, without retrying for ever as the bot does: a CLI should say and stop. */
-export async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
+export async function connectRedis(env: RedisEnv): Promise<Redis> {
+  const redis = connectTo(env, {
     lazyConnect: true,
     connectTimeout: CLI_TIMEOUT_MS,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
+    // Sentinel mode: one round of the sentinels, not a retry for ever when none answers.
+    sentinelRetryStrategy: () => null,
+    sentinelCommandTimeout: CLI_TIMEOUT_MS,
   });
   // The socket's own error (ECONNREFUSED, …) says more than the "Connection is closed" after it.
   let socketError: unknown;
@@ -37,8 +38,11 @@ export async function connectRedis(url: string): Promise<Redis> {
     return redis;
   } catch (error) {
     redis.disconnect();
+    const fix = env.REDIS_SENTINELS
+      ? 'check that the sentinels run and monitor that name, or fix REDIS_SENTINELS and REDIS_SENTINEL_NAME'
+      : "start it, or set REDIS_URL to the bot's Redis";
     throw new ConnectionError(
-      `REDIS_URL: Redis at ${redactUrl(url)} does not answer (${reason(socketError ?? error)}): start it, or set REDIS_URL to the bot's Redis`,
+      `${env.REDIS_SENTINELS ? 'REDIS_SENTINELS' : 'REDIS_URL'}: ${describeRedis(env)} does not answer (${reason(socketError ?? error)}): ${fix}`,
     );
   }
 }

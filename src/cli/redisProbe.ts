@@ -3,7 +3,8 @@ import type { Env } from '../config/env.js';
 import { Keys } from '../reports/keys.js';
 import { DataKeyError, Sealer } from '../reports/sealed.js';
 import { ReportStore } from '../reports/store.js';
-import { reason, redactUrl } from './connections.js';
+import { describeRedis } from '../redis/connect.js';
+import { reason } from './connections.js';
 import { error, ok, warning, type Finding } from './findings.js';
 
 /**
@@ -11,7 +12,7 @@ import { error, ok, warning, type Finding } from './findings.js';
  * and never evict them (`noeviction`), and the data key must open what it holds. Reads only.
  */
 export async function probeRedis(redis: Redis, env: Env): Promise<Finding[]> {
-  const where = `Redis at ${redactUrl(env.REDIS_URL)}`;
+  const where = describeRedis(env);
   const findings: Finding[] = [];
   let settings: { appendonly: string | undefined; policy: string | undefined };
   try {

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import { envSchema, type Env } from '../config/env.js';
+import { envSchema, redisSentinelProblems, type Env } from '../config/env.js';
 import { ConfigError, loadConfig, loadPolicyFile } from '../config/load.js';
 import { Keys } from '../reports/keys.js';
 import { Sealer } from '../reports/sealed.js';
+import type { RedisEnv } from '../redis/connect.js';
 import { ReportStore } from '../reports/store.js';
 import { checkConfig } from './checkConfig.js';
 import { cliSlackClient, connectRedis, ConnectionError } from './connections.js';
@@ -64,8 +65,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     case 'check-config':
       return checkConfig(loadConfig(io.env), io.out, { offline: flags.has('--offline') });
     case 'status': {
-      const env = pick(io.env, ['REDIS_URL', 'VULNBOT_CONFIG', 'VULNBOT_DATA_KEY']);
-      return withRedis(env.REDIS_URL, (redis) =>
+      const env = pick(io.env, [...REDIS_VARIABLES, 'VULNBOT_CONFIG', 'VULNBOT_DATA_KEY']);
+      return withRedis(env, (redis) =>
         printStatus(
           { redis, keys: new Keys(), sealer: Sealer.fromEnv(env), now, timeZone: timeZoneOf(env) },
           io.out,
@@ -81,8 +82,8 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return printPlan(operand, { policy, slack, now }, io.out, io.err);
     }
     case 'timeline': {
-      const env = pick(io.env, ['REDIS_URL', 'VULNBOT_DATA_KEY', 'VULNBOT_DATA_KEY_OLD']);
-      return withRedis(env.REDIS_URL, (redis) =>
+      const env = pick(io.env, [...REDIS_VARIABLES, 'VULNBOT_DATA_KEY', 'VULNBOT_DATA_KEY_OLD']);
+      return withRedis(env, (redis) =>
         printTimeline(
           new ReportStore(redis, new Keys(), Sealer.fromEnv(env)),
           operand,
@@ -93,7 +94,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       );
     }
     case 'rekey': {
-      const env = pick(io.env, ['REDIS_URL', 'VULNBOT_DATA_KEY', 'VULNBOT_DATA_KEY_OLD']);
+      const env = pick(io.env, [...REDIS_VARIABLES, 'VULNBOT_DATA_KEY', 'VULNBOT_DATA_KEY_OLD']);
       if (!env.VULNBOT_DATA_KEY) {
         io.err(
           'vulnbot rekey needs VULNBOT_DATA_KEY (the key to encrypt with; make one with `openssl rand -base64 32`) and, to read what the previous key wrote, VULNBOT_DATA_KEY_OLD.',
@@ -101,7 +102,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
         return 2;
       }
       const sealer = Sealer.fromEnv(env);
-      return withRedis(env.REDIS_URL, async (redis) => {
+      return withRedis(env, async (redis) => {
         const result = await rekey({ redis, keys: new Keys(), sealer });
         for (const line of describeRekey(result, sealer)) io.out(line);
         return result.failed.length === 0 ? 0 : 1;
@@ -120,16 +121,27 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 
 type EnvKey = keyof typeof envSchema.shape;
 
+/** Where Redis is: REDIS_URL, or the Sentinel master (see src/redis/connect.ts). */
+const REDIS_VARIABLES = [
+  'REDIS_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_NAME',
+  'REDIS_SENTINEL_PASSWORD',
+] as const;
+
 /** Only the variables a command uses are read and checked (never echoed). */
 function pick<K extends EnvKey>(environment: NodeJS.ProcessEnv, names: readonly K[]): Pick<Env, K> {
   const present = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== ''));
   const mask = Object.fromEntries(names.map((name) => [name, true]));
   const result = envSchema.pick(mask as never).safeParse(present);
-  if (!result.success) {
-    throw new ConfigError(
-      'the environment',
-      result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    );
+  const together = names.some((name) => name.startsWith('REDIS_SENTINEL'))
+    ? redisSentinelProblems(present)
+    : [];
+  if (!result.success || together.length > 0) {
+    throw new ConfigError('the environment', [
+      ...(result.error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? []),
+      ...together,
+    ]);
   }
   return result.data as Pick<Env, K>;
 }
@@ -144,8 +156,8 @@ function timeZoneOf(env: { VULNBOT_CONFIG: string }): string {
   }
 }
 
-async function withRedis(url: string, use: (redis: Redis) => Promise<number>): Promise<number> {
-  const redis = await connectRedis(url);
+async function withRedis(env: RedisEnv, use: (redis: Redis) => Promise<number>): Promise<number> {
+  const redis = await connectRedis(env);
   try {
     return await use(redis);
   } finally {

@@ -42,6 +42,31 @@ const dataKey = z
     `must be 32 bytes in base64; make one with \`${MAKE_A_DATA_KEY}\``,
   );
 
+/** A Redis Sentinel's address. */
+export interface SentinelAddress {
+  host: string;
+  port: number;
+}
+
+const SENTINEL_ADDRESS = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const SENTINELS_FORM =
+  'must be host:port pairs separated by commas (e.g. sentinel-1:26379,sentinel-2:26379)';
+
+/** `host:port,host:port,…` → the sentinels' addresses (an IPv6 host in brackets: `[::1]:26379`). */
+const sentinelList = z.string().transform((value, ctx): SentinelAddress[] => {
+  const addresses: SentinelAddress[] = [];
+  for (const entry of value.split(',').map((part) => part.trim())) {
+    const match = SENTINEL_ADDRESS.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match?.[1] || !(port >= 1 && port <= 65_535)) {
+      ctx.addIssue({ code: 'custom', message: SENTINELS_FORM });
+      return z.NEVER;
+    }
+    addresses.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return addresses;
+});
+
 /** Environment variables of the runtime contract. Secrets are only ever checked, never echoed. */
 export const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().min(1, 'is required (the xoxb- bot token)'),
@@ -69,6 +94,15 @@ export const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .default('redis://127.0.0.1:6379'),
+  /** Redis Sentinel: `host:port,host:port,…`; the master is asked of them (REDIS_URL's host unused). */
+  REDIS_SENTINELS: sentinelList.optional(),
+  /** The master group name the sentinels monitor (`sentinel monitor <name> …`). */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[\w.-]+$/, 'must be a master group name (letters, digits, . _ -)')
+    .optional(),
+  /** The sentinels' own password (their `requirepass`), when they have one. Never echoed. */
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   VULNBOT_CONFIG: z.string().min(1).default('./vulnbot.yml'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -102,4 +136,33 @@ export function dataKeyProblems(
       `make one with \`${MAKE_A_DATA_KEY}\` and keep it safe (the stored reports cannot be read ` +
       'without it), or set VULNBOT_ALLOW_PLAINTEXT=1 to store report text in clear (not recommended)',
   ];
+}
+
+/**
+ * Redis Sentinel needs both the sentinels and the master group name; either alone is a mistake
+ * (the bot would silently use REDIS_URL's host). Takes the raw environment; never echoes a value.
+ */
+export function redisSentinelProblems(
+  env: Partial<
+    Record<'REDIS_SENTINELS' | 'REDIS_SENTINEL_NAME' | 'REDIS_SENTINEL_PASSWORD', unknown>
+  >,
+): string[] {
+  const set = (value: unknown) => value !== undefined && value !== '';
+  if (set(env.REDIS_SENTINELS)) {
+    return set(env.REDIS_SENTINEL_NAME)
+      ? []
+      : [
+          'REDIS_SENTINEL_NAME: is required when REDIS_SENTINELS is set (the master group name the ' +
+            'sentinels monitor, as in `sentinel monitor <name> <host> <port> <quorum>`)',
+        ];
+  }
+  const without = (['REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD'] as const).filter((name) =>
+    set(env[name]),
+  );
+  return without.length > 0
+    ? [
+        `REDIS_SENTINELS: is required when ${without.join(' or ')} is set (the sentinels, ` +
+          'host:port,host:port,…); or unset it to use the Redis of REDIS_URL alone',
+      ]
+    : [];
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { dataKeyProblems, envSchema, type Env } from './env.js';
+import { dataKeyProblems, envSchema, redisSentinelProblems, type Env } from './env.js';
 import { githubAuthProblems } from './githubAuth.js';
 import { policySchema, type Policy } from './policy.js';
 
@@ -26,7 +26,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv): Config {
   const present = Object.fromEntries(Object.entries(environment).filter(([, v]) => v !== ''));
   const envResult = envSchema.safeParse(present);
   // GITHUB_TOKEN or a GitHub App: said in the place of GITHUB_TOKEN among the other problems.
-  const authProblems = githubAuthProblems(present);
+  // REDIS_SENTINELS and REDIS_SENTINEL_NAME go together: said among the other problems too.
+  const authProblems = [...githubAuthProblems(present), ...redisSentinelProblems(present)];
   if (!envResult.success) {
     const order = Object.keys(envSchema.shape);
     const rank = (problem: string) => {

@@ -124,6 +124,10 @@ export class Engine {
         if (applied === 'conflict') {
           // GitHub's view may predate the change that got in first: the next poll reads it again.
           if (event.type === 'observed') return { replies: [] };
+          // A report told again (a redelivery, the poller, another replica, all at once): its
+          // arrival's effects were stored with it and are in its outbox or done, and the change
+          // that got in first queued its own drain; deciding again would only race the others.
+          if (event.type === 'arrived') return { replies: [] };
           log.info(
             { ghsaId, event: event.type, attempt },
             'report changed meanwhile: deciding again',

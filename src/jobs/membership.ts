@@ -20,7 +20,7 @@ import {
   removedDm,
   type ChannelProblem,
 } from '../slack/membershipText.js';
-import { slackErrorCode } from '../slack/platformError.js';
+import { slackErrorCode, slackHeldUntil } from '../slack/platformError.js';
 import type { GroupInviter } from '../slack/reportChannelFlow.js';
 import { jobId, KICK_JOB, queueEffect, type KickJobData } from './queues.js';
 
@@ -60,6 +60,23 @@ const PERMANENT_INVITE_ERRORS = new Set([
   'account_inactive',
   'token_revoked',
 ]);
+
+/** Longest a message that is not retried later waits out Slack rate-limit holds. */
+const HOLD_PATIENCE_MS = 60_000;
+
+/** Runs `call` again after each Slack rate-limit hold that ends within HOLD_PATIENCE_MS. */
+async function untilNotHeld<T>(call: () => Promise<T>): Promise<T> {
+  const giveUpAt = Date.now() + HOLD_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const heldUntil = slackHeldUntil(error);
+      if (heldUntil === undefined || heldUntil > giveUpAt) throw error;
+      await new Promise((r) => setTimeout(r, Math.max(0, heldUntil - Date.now())));
+    }
+  }
+}
 
 /** Fields of the report's `posted` hash the audit keeps. */
 const INVITE_ALERTED = 'invite-alerted';
@@ -311,11 +328,15 @@ export class Membership implements GroupInviter {
         : outsiderRemovedText({ ghsaId, user, inviter: how.inviter, via: how.via, managers }),
     );
     try {
-      await channels.tell(
-        ghsaId,
-        user,
-        `removed-${user}-${at}`,
-        removedDm({ ghsaId, formerMember: how.formerMember }),
+      // Their removal is done and will not be repeated: a rate-limit hold is waited out, not
+      // taken as a reason never to tell them (a 429 on conversations.open lost the message).
+      await untilNotHeld(() =>
+        channels.tell(
+          ghsaId,
+          user,
+          `removed-${user}-${at}`,
+          removedDm({ ghsaId, formerMember: how.formerMember }),
+        ),
       );
     } catch (error) {
       log.warn(
@@ -421,8 +442,10 @@ export class Membership implements GroupInviter {
     const { channels, log, policy } = this.deps;
     let members: Set<string> = new Set();
     try {
-      await channels.postOnce(report.ghsaId, channelId, key, section(text));
-      members = new Set(await channels.members(channelId));
+      // Rate-limit holds are waited out: a members list missed for a 429 after the post went
+      // through sent the managers the alert a second time, by direct message.
+      await untilNotHeld(() => channels.postOnce(report.ghsaId, channelId, key, section(text)));
+      members = new Set(await untilNotHeld(() => channels.members(channelId)));
     } catch (error) {
       log.error(
         { ghsaId: report.ghsaId, error: slackErrorCode(error) ?? (error as Error).message },

@@ -64,6 +64,28 @@ export class Keys {
   open(): string {
     return `${this.namespace}:open`;
   }
+  /**
+   * Sorted set: every open report, scored by its running clock's deadline (ms): the App Home of
+   * those who see every report (security managers, steering committee), soonest first.
+   */
+  homeAll(): string {
+    return `${this.namespace}:home-all`;
+  }
+  /**
+   * Sorted set: the open reports one person sees as a maintainer or by an access grant, scored
+   * as `homeAll`: their App Home reads only these.
+   */
+  home(user: string): string {
+    return `${this.namespace}:home:${user}`;
+  }
+  /** Set: the people with a `home` index (a rebuild drops those no longer in any group). */
+  homeUsers(): string {
+    return `${this.namespace}:home-users`;
+  }
+  /** String: a change the person's App Home does not show yet (until their refresh job runs). */
+  homeDirty(user: string): string {
+    return `${this.namespace}:home-dirty:${user}`;
+  }
   /** String: a value sealed with the data key, so a start with the wrong key is refused. */
   dataKeyCheck(): string {
     return `${this.namespace}:data-key-check`;

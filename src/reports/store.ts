@@ -419,7 +419,6 @@ export class ReportStore {
     return timelines;
   }
 
-  /** Ids of open reports, soonest deadline first. */
   /** Several reports in one round trip (those that exist), in the order asked. */
   async getMany(ghsaIds: readonly string[]): Promise<Report[]> {
     if (ghsaIds.length === 0) return [];
@@ -436,11 +435,19 @@ export class ReportStore {
     });
   }
 
-  /** How many reports are open. */
-  async openCount(): Promise<number> {
-    return this.redis.zcard(this.keys.open());
+  /** Each report's revision (`rev`) as stored, in the order asked; undefined where none is. */
+  async revisions(ghsaIds: readonly string[]): Promise<(number | undefined)[]> {
+    if (ghsaIds.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const ghsaId of ghsaIds) pipeline.hget(this.keys.report(ghsaId), 'rev');
+    const answers = (await pipeline.exec()) ?? [];
+    return answers.map(([error, rev]) => {
+      if (error) throw error;
+      return rev === null ? undefined : Number(rev);
+    });
   }
 
+  /** Ids of open reports, soonest deadline first. */
   async openReportIds(): Promise<string[]> {
     return this.redis.zrange(this.keys.open(), '0', '-1');
   }

@@ -18,8 +18,10 @@ export const HOME_LISTS_AT_MOST = Math.floor((MAX_VIEW_BLOCKS - FRAME_BLOCKS) / 
 const TITLE_LIMIT = 300;
 
 export interface HomeInput {
-  /** The open reports the viewer may see (see `reportsVisibleTo`). */
+  /** The open reports the viewer may see (see `reportsVisibleTo`), or the soonest of them. */
   reports: readonly Report[];
+  /** How many open reports the viewer has in all, when `reports` holds only the soonest. */
+  total?: number;
   now: Date;
   /** Usage lines of the subcommands the Home tab points to (from src/commands). */
   usage: { requestAccess: string; list: string };
@@ -39,8 +41,8 @@ export function reportsVisibleTo(
   );
 }
 
-/** The running clock's deadline: the fix once accepted, else the response. */
-function dueAt(report: Report): string {
+/** The running clock's deadline: the fix once accepted, else the response (the tab's order). */
+export function dueAt(report: Report): string {
   return phaseOf(report) === 'accepted' && report.fixDeadline
     ? report.fixDeadline
     : report.deadline;
@@ -59,12 +61,12 @@ function isOverdue(report: Report, now: Date): boolean {
  * With no reports it says so and how to ask for access, and nothing about any report. The
  * reporter's title is escaped; the view stays within Slack's 100 blocks.
  */
-export function homeView({ reports, now, usage }: HomeInput): HomeView {
+export function homeView({ reports, total, now, usage }: HomeInput): HomeView {
   const sorted = [...reports].sort(
     (a, b) => Date.parse(dueAt(a)) - Date.parse(dueAt(b)) || a.ghsaId.localeCompare(b.ghsaId),
   );
   const listed = sorted.slice(0, HOME_LISTS_AT_MOST);
-  const more = sorted.length - listed.length;
+  const more = Math.max(0, (total ?? sorted.length) - listed.length);
   const header: KnownBlock = {
     type: 'header',
     text: { type: 'plain_text', text: 'Your open vulnerability reports' },

@@ -1,4 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { HOME_REFRESH_DELAY_MS } from '../../src/jobs/home.js';
+import { QUEUES } from '../../src/jobs/queues.js';
 import { parsePolicy } from '../../src/config/load.js';
 import type { Report } from '../../src/reports/report.js';
 import { HOME_LISTS_AT_MOST, homeView, reportsVisibleTo } from '../../src/slack/homeView.js';
@@ -16,9 +23,11 @@ import {
   freshReport,
   homeOpened,
   settle,
+  slashCommand,
   startHarness,
   type Harness,
 } from '../support/harness.js';
+import { startRedisServer, stopProcess } from '../support/processes.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
 
 const DAY = 86_400_000;
@@ -223,6 +232,180 @@ describe('App Home refresh on a report change', () => {
     expect(publishedTo(h, 'USECMGR1')).toBe(managerBefore + 1);
     expect(publishedTo(h, 'UMAINT1')).toBe(maintainerBefore + 1);
     expect(h.slack.homeViews.has('UOUTSIDER')).toBe(false);
+  });
+});
+
+/** The n-th GHSA id (n written in GHSA's alphabet). */
+function nthGhsa(n: number): string {
+  const alphabet = '23456789cfghjmpqrvwx';
+  let s = '';
+  for (let i = 0, rest = n; i < 12; i++, rest = Math.floor(rest / alphabet.length)) {
+    s += alphabet[rest % alphabet.length];
+  }
+  return `GHSA-${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
+}
+
+/** The reports (GHSA ids) whose stored hash a Redis was asked for, as MONITOR sees it. */
+class ReportReads {
+  readonly reads: { at: number; ghsaId: string }[] = [];
+  private constructor(private readonly socket: Socket) {}
+
+  /** MONITOR on a plain connection: one line per command, `+<time> [<db> <client>] "cmd" "key" …`. */
+  static async start(url: string, namespace: string): Promise<ReportReads> {
+    const { hostname, port } = new URL(url);
+    const socket = createConnection({ host: hostname, port: Number(port) });
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const reads = new ReportReads(socket);
+    const read = new RegExp(`^\\+\\S+ \\[[^\\]]*\\] "hget\\w*" "${namespace}:report:([^"]+)"`, 'i');
+    let rest = '';
+    socket.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\r\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        const ghsaId = read.exec(line)?.[1];
+        if (ghsaId) reads.reads.push({ at: Date.now(), ghsaId });
+      }
+    });
+    socket.write('MONITOR\r\n');
+    return reads;
+  }
+
+  /** Reports read since `from` (ms), once each. */
+  since(from: number): Set<string> {
+    return new Set(this.reads.filter((r) => r.at >= from).map((r) => r.ghsaId));
+  }
+
+  /** Resolves once no report has been read for `quietMs` (the bot's start-up work is done). */
+  async quiet(quietMs: number): Promise<void> {
+    await eventually(
+      () => Date.now() - (this.reads.at(-1)?.at ?? 0) > quietMs,
+      90_000,
+      'no report read for a while',
+    );
+  }
+
+  stop(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Waits until the poll queue (where the membership audit at each start runs) is idle. */
+async function pollQueueIdle(h: Harness): Promise<void> {
+  const connection = h.redis.duplicate();
+  const poll = new Queue(QUEUES.poll, { connection, prefix: `${h.namespace}:bull` });
+  try {
+    await eventually(
+      async () => {
+        const counts = await poll.getJobCounts('waiting', 'active', 'prioritized');
+        return Object.values(counts).every((n) => n === 0);
+      },
+      120_000,
+      'the membership audit at start',
+    );
+  } finally {
+    await poll.close();
+    await connection.quit();
+  }
+}
+
+describe('App Home with many open reports', () => {
+  const OTHERS = 999;
+  let dir: string;
+  let redis: { url: string; child: Awaited<ReturnType<typeof startRedisServer>>['child'] };
+  let h: Harness;
+  let reads: ReportReads | undefined;
+  beforeEach(async () => {
+    // A Redis of its own: MONITOR then sees this bot only.
+    dir = mkdtempSync(join(tmpdir(), 'vulnbot-home-'));
+    redis = await startRedisServer(dir);
+    h = await startHarness({ policy: commandPolicy(), redisUrl: redis.url });
+  });
+  afterEach(async () => {
+    reads?.stop();
+    await h.close();
+    await stopProcess(redis.child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("builds a maintainer's Home tab from their own report only (1 of 1,000 open), and a manager's from the soonest page with a count of the rest", async () => {
+    await deliverReport(h, { ghsaId: GHSA_A, repo: REPO, title: TITLE_A });
+    // 999 open reports of another repository (UMAINT1 maintains REPO only), all due before A,
+    // stored as a version before the Home indexes stored them: the restart indexes them.
+    const now = Date.now();
+    const others = Array.from({ length: OTHERS }, (_, i): Report => {
+      const deadline = new Date(now + DAY + i * 60_000).toISOString();
+      return {
+        ghsaId: nthGhsa(1_000 + i),
+        repo: OTHER_REPO,
+        htmlUrl: `https://github.com/${OTHER_REPO}/security/advisories/x`,
+        summary: `Other report ${i}`,
+        githubState: 'triage',
+        reportedAt: new Date(now).toISOString(),
+        deadline,
+        channelId: `G${String(90_000_000 + i)}`,
+        rev: 1,
+      };
+    });
+    for (const report of others) {
+      const entry = { type: 'reported', reporter: null, deadline: report.deadline } as const;
+      await h.store.ingest(report, { ...entry, at: report.reportedAt, actor: 'github' });
+    }
+    await h.restart();
+    reads = await ReportReads.start(redis.url, h.namespace);
+    // The membership audit at start reads every open report: done before the tabs are opened.
+    await pollQueueIdle(h);
+    await reads.quiet(1_000);
+
+    const maintainerFrom = Date.now();
+    const maintainer = viewText(await openHome(h, 'UMAINT1'));
+    expect(maintainer).toContain(GHSA_A);
+    expect(maintainer).toContain(TITLE_A);
+    expect(maintainer).not.toContain('Other report');
+    expect(maintainer).not.toContain('more not shown');
+    // Only their own report was read, not the 999 others.
+    expect([...reads.since(maintainerFrom)]).toEqual([GHSA_A]);
+
+    const managerFrom = Date.now();
+    const manager = await openHome(h, 'USECMGR1');
+    const text = viewText(manager);
+    // The soonest first (all 999 others are due before A), then how many more there are.
+    expect(text).toContain('Other report 0\n');
+    expect(text).toContain(`Other report ${HOME_LISTS_AT_MOST - 1}\n`);
+    expect(text).not.toContain(`Other report ${HOME_LISTS_AT_MOST}\n`);
+    expect(text).not.toContain(GHSA_A);
+    expect(text).toContain(
+      `…and ${OTHERS + 1 - HOME_LISTS_AT_MOST} more not shown here; \`/vuln list\` lists them all.`,
+    );
+    // One page of reports read, not all 1,000.
+    const managerReads = reads.since(managerFrom);
+    expect(managerReads.size).toBe(HOME_LISTS_AT_MOST);
+    expect(managerReads).toEqual(new Set(others.slice(0, HOME_LISTS_AT_MOST).map((r) => r.ghsaId)));
+  });
+
+  it('drops a closed report from the Home tabs, and an outsider still sees nothing', async () => {
+    const outsiderBefore = await openHome(h, 'UOUTSIDER');
+    await deliverReport(h, { ghsaId: GHSA_A, repo: REPO, title: TITLE_A });
+    const channelB = await deliverReport(h, { ghsaId: GHSA_B, repo: REPO, title: TITLE_B });
+    expect(viewText(await openHome(h, 'UMAINT1'))).toContain(GHSA_B);
+    // The manager rejects B (GitHub closes it): its group's tabs no longer list it.
+    const rejected = await slashCommand(h.bot.port, {
+      user: 'USECMGR1',
+      channel: channelB.id,
+      text: 'triage reject',
+      responseUrl: h.slack.responseUrl(randomUUID()),
+    });
+    expect(rejected.status).toBe(200);
+    await eventually(
+      async () => !viewText(await openHome(h, 'UMAINT1')).includes(GHSA_B),
+      15_000,
+      "B gone from the maintainer's Home tab",
+    );
+    for (const user of ['UMAINT1', 'USECMGR1']) {
+      const text = viewText(await openHome(h, user));
+      expect(text).toContain(GHSA_A);
+      expect(text).not.toContain(TITLE_B);
+    }
+    expect(await openHome(h, 'UOUTSIDER')).toEqual(outsiderBefore);
   });
 });
 

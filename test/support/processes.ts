@@ -54,12 +54,14 @@ export async function redisAnswers(url: string): Promise<boolean> {
 export async function startRedisServer(
   dir: string,
   binary = 'redis-server',
+  // A restart on the same port and dir (the fault tests) reads the AOF back; default: a free port.
+  fixedPort?: number,
 ): Promise<{ url: string; child: ChildProcess }> {
   const compose = parse(readFileSync(`${REPO_ROOT}docker-compose.yml`, 'utf8')) as {
     services: { redis: { command: string[] } };
   };
   const documented = compose.services.redis.command.filter((arg) => arg !== 'redis-server');
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const args = [...documented, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir];
   const child = spawn(binary, [...args, '--save', ''], { stdio: 'ignore' });
   const exited = new Promise<string>((resolve) => {

@@ -50,6 +50,15 @@ export interface StandInUser {
 export type Fault =
   { error: string } | { status: 429; retryAfter: number } | { status: 500 | 502 | 503 };
 
+/** Random refusals of `SlackStandIn.chaos`: shares of all calls (0..1), and the seed. */
+export interface Chaos {
+  rateLimited: number;
+  serverError: number;
+  /** The `Retry-After` of a 429, in seconds. */
+  retryAfter: number;
+  seed: number;
+}
+
 export interface Call {
   method: string;
   args: Record<string, unknown>;
@@ -164,6 +173,28 @@ export class SlackStandIn {
     for (let i = 0; i < times; i++) this.faults.push({ method, fault });
   }
 
+  /** Slack takes `ms` to answer each call of `method` (its effect too comes at the end). */
+  slow(method: string, ms: number): void {
+    this.latency.set(method, ms);
+  }
+  private readonly latency = new Map<string, number>();
+
+  /** Calls answered 5xx by `chaos`: they had no effect, so they are not in `calls` either. */
+  readonly serverErrors: Call[] = [];
+  private chaosDraw: (() => number) | undefined;
+  private chaosOptions: Chaos | undefined;
+
+  /**
+   * From now on, every Web API call (any method) is answered 429 with `Retry-After` with
+   * probability `rateLimited`, else 5xx with probability `serverError`, drawn from a generator
+   * seeded with `seed` (the same seed, the same draws). A refused call has no effect, like the
+   * faults of `fail`. `chaos(undefined)` stops it.
+   */
+  chaos(options: Chaos | undefined): void {
+    this.chaosOptions = options;
+    this.chaosDraw = options ? mulberry32(options.seed) : undefined;
+  }
+
   /**
    * Enforce rate limits like Slack: per method (and workspace), fixed windows of `windowMs` one
    * after the other from the method's first call; beyond `limit` calls in a window, HTTP 429
@@ -260,11 +291,28 @@ export class SlackStandIn {
     }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0] ?? '';
     const args = parseArgs(raw, req.headers['content-type'] ?? '');
+    const slowBy = this.latency.get(method);
+    if (slowBy) await new Promise((r) => setTimeout(r, slowBy));
     const at = Date.now();
     const tierRetryAfter = this.overTier(method, args, at);
     if (tierRetryAfter !== undefined) {
       this.refused.push({ method, args, at, retryAfter: tierRetryAfter });
       return rateLimitedReply(res, tierRetryAfter);
+    }
+
+    const chaos = this.chaosOptions;
+    const draw = this.chaosDraw?.() ?? 1;
+    if (chaos && draw < chaos.rateLimited) {
+      this.refused.push({ method, args, at, retryAfter: chaos.retryAfter });
+      return rateLimitedReply(res, chaos.retryAfter);
+    }
+    if (chaos && draw < chaos.rateLimited + chaos.serverError) {
+      this.serverErrors.push({ method, args, at });
+      res.writeHead(draw < chaos.rateLimited + chaos.serverError / 2 ? 500 : 503, {
+        'content-type': 'text/html',
+      });
+      res.end('<html>Slack is having trouble</html>');
+      return;
     }
 
     const faultIndex = this.faults.findIndex((f) => f.method === method);
@@ -563,6 +611,18 @@ export class SlackStandIn {
         return { ok: false, error: 'unknown_method' };
     }
   }
+}
+
+/** A small seeded generator of numbers in [0, 1) (mulberry32). */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Slack refuses a section or context text over 3,000 characters. */
