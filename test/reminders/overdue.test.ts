@@ -80,7 +80,11 @@ function expectOverdueArrival(
     (first.postedAt ?? 0) - (deadline.postedAt ?? 0),
     (second.postedAt ?? 0) - (first.postedAt ?? 0),
   ];
-  for (const gap of gaps) expect(Math.abs(gap - 2_000)).toBeLessThanOrEqual(1_000);
+  // Never early and never replayed together; a loaded machine may post one a little late.
+  for (const gap of gaps) {
+    expect(gap).toBeGreaterThanOrEqual(1_500);
+    expect(gap).toBeLessThan(4_000);
+  }
   expect(first.text).toMatch(/^:rotating_light: .* is \*overdue by (9|10) minutes\*/);
   expect(first.text).toContain('escalation 1 of 2');
   expect(second.text).toContain('escalation 2 of 2');
