@@ -47,6 +47,10 @@ const POLICY = fastPolicy({
   reminders: [`${REMINDER_MS / 1000}s`, '10m'],
   overdueEvery: '1h',
   maxEscalations: 1,
+  // The sweep (src/jobs/reconcile.ts, run with each poll) retries jobs BullMQ failed for
+  // stalling twice (a process killed, then the one that took the job over killed too): every
+  // 10 s here, instead of minutes, so such a report recovers while the test waits.
+  pollEvery: '10s',
 });
 
 describe('SIGKILL during intake of a burst of reports, then restart', () => {
@@ -117,7 +121,7 @@ describe('SIGKILL during intake of a burst of reports, then restart', () => {
         () => world.clockProblems(owed(), ['remind-reminder-1']).length === 0,
         () =>
           `reminder 1 of every report owed it (${world.clockProblems(owed(), ['remind-reminder-1']).slice(0, 5).join('; ')})`,
-        120_000,
+        180_000,
       );
       // Past every due time: a reminder posted late (twice, or by a job a kill interrupted) shows.
       await world.until(() => Date.now() > Math.max(...dueAt.values()) + 2_000, 'every due time');
@@ -130,13 +134,17 @@ describe('SIGKILL during intake of a burst of reports, then restart', () => {
         `sigkill.fault.ts: reminder 1 owed by ${owed().length} of ${ids.length} reports, ` +
           `posted for ${ids.filter((id) => world.clockPosts(id)['remind-reminder-1']).length}`,
       );
-      // Each report's clock carries on: its next step is queued, once (deterministic job id).
+      // Each report's clock carries on: its next step is queued, once (deterministic job id);
+      // only a report not owed reminder 1 may still have that job, waiting for a retry.
       const pending = await Promise.all(ids.map((id) => world.reminderJobs(id)));
-      const wrong = ids.flatMap((id, i) =>
-        JSON.stringify(pending[i]) === '{"reminder-2":"delayed"}'
-          ? []
-          : [`${id}: ${JSON.stringify(pending[i])}`],
-      );
+      const notOwed = new Set(ids.filter((id) => !owed().includes(id)));
+      const wrong = ids.flatMap((id, i) => {
+        const { 'reminder-1': first, ...rest } = pending[i] ?? {};
+        const ok =
+          JSON.stringify(rest) === '{"reminder-2":"delayed"}' &&
+          (first === undefined || notOwed.has(id));
+        return ok ? [] : [`${id}: ${JSON.stringify(pending[i])}`];
+      });
       expect(wrong).toEqual([]);
     });
   });
