@@ -18,6 +18,7 @@ import { pollAdvisories } from './intake/poller.js';
 import { githubWebhookRoute } from './intake/webhookRoute.js';
 import {
   AUDIT_JOB,
+  HOME_INDEX_JOB,
   CONCURRENCY,
   ISSUE_ALERT_JOB,
   KICK_JOB,
@@ -300,15 +301,9 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
           );
         await pollAdvisories({ store, intake, engine, github, redis, keys, policy, log, now });
       },
-      [AUDIT_JOB]: async () => {
-        // The App Home indexes under this policy, which may have moved people between groups.
-        await home
-          .rebuildIndex()
-          .catch((error: unknown) =>
-            log.error({ error: (error as Error).message }, 'App Home indexes not rebuilt'),
-          );
-        await membership.audit();
-      },
+      [AUDIT_JOB]: () => membership.audit(),
+      // The App Home indexes under this policy, which may have moved people between groups.
+      [HOME_INDEX_JOB]: () => home.rebuildIndex(),
     },
     { ...workerOptions, concurrency: 1 },
   );
@@ -357,9 +352,10 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
   });
   // Recovery first: a Slack outage can hold up the Socket Mode handshake for a long time.
   await reconcile(reconcileDeps, true);
-  // The membership audit at start, in the poll worker (it needs Slack, which may be down), with
-  // the App Home indexes rebuilt first.
+  // The membership audit at start, in the poll worker (it needs Slack, which may be down), then
+  // the App Home indexes (one job at a time there: the audit is not held up by the rebuild).
   await pollQueue.add(AUDIT_JOB, {});
+  await pollQueue.add(HOME_INDEX_JOB, {});
   await slack.start();
   const port = (server.address() as AddressInfo).port;
   log.info(

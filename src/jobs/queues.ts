@@ -65,6 +65,8 @@ export interface KickJobData {
 }
 /** The periodic membership audit (poll queue), also queued at start. */
 export const AUDIT_JOB = 'audit';
+/** At start, after the audit: the App Home indexes rebuilt under the policy read at this start. */
+export const HOME_INDEX_JOB = 'home-index';
 
 /** App Home: publish one person's Home tab again (home queue). A Slack user id, nothing else. */
 export const HOME_JOB = 'home';

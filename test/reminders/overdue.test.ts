@@ -80,9 +80,10 @@ function expectOverdueArrival(
     (first.postedAt ?? 0) - (deadline.postedAt ?? 0),
     (second.postedAt ?? 0) - (first.postedAt ?? 0),
   ];
-  // Never early and never replayed together; a loaded machine may post one a little late.
+  // Never replayed together: each escalation is due overdueEvery after the previous one was due,
+  // so a message posted a little late (a loaded machine) shortens the next gap or lengthens it.
   for (const gap of gaps) {
-    expect(gap).toBeGreaterThanOrEqual(1_500);
+    expect(gap).toBeGreaterThanOrEqual(1_000);
     expect(gap).toBeLessThan(4_000);
   }
   expect(first.text).toMatch(/^:rotating_light: .* is \*overdue by (9|10) minutes\*/);

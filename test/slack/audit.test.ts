@@ -1,8 +1,12 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUES } from '../../src/jobs/queues.js';
 import {
   deliverWebhook,
   eventually,
   fixture,
   freshReport,
+  REDIS_URL,
   settle,
   slackEvent,
   startHarness,
@@ -57,6 +61,29 @@ async function onTimeline(h: Harness, entry: Record<string, unknown>, what: stri
   );
 }
 
+/**
+ * Waits until the poll queue has nothing running or waiting: the audits the bot runs at start
+ * (its start-up audit and first poll) are done, so a test of the join path is not raced by them
+ * (both would kick; whichever wins, the person is out, but the test could not say who said so).
+ */
+async function startupAuditsDone(h: Harness): Promise<void> {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.poll, { connection, prefix: `${h.namespace}:bull` });
+  try {
+    await eventually(
+      async () => {
+        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized');
+        return counts['active'] === 0 && counts['waiting'] === 0 && counts['prioritized'] === 0;
+      },
+      10_000,
+      'the start-up audits',
+    );
+  } finally {
+    await queue.close();
+    await connection.quit();
+  }
+}
+
 /** Messages in `channel` whose text contains `part`. */
 const saying = (channel: StandInChannel | undefined, part: string) =>
   (channel?.messages ?? []).filter((m) => !m.ephemeralTo && m.text.includes(part));
@@ -65,6 +92,7 @@ describe('a person added to a report channel from outside its group (member_join
   let r: ReportSetup;
   beforeEach(async () => {
     r = await reportWithChannel(policy(['UMAINT1']));
+    await startupAuditsDone(r.h);
   });
   afterEach(async () => {
     await r.h.close();
