@@ -2,13 +2,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUES } from '../../src/jobs/queues.js';
 import { Keys } from '../../src/reports/keys.js';
-import { DEFAULT_POLICY, fixture } from '../../test/support/harness.js';
+import { DEFAULT_POLICY } from '../../test/support/harness.js';
 import { GitHubStandIn } from '../../test/support/githubStandIn.js';
 import {
   SlackStandIn,
   type StandInChannel,
   type StandInMessage,
 } from '../../test/support/slackStandIn.js';
+import { ghsaId, reportBody } from '../../test/support/reportDeliveries.js';
 import { keepAliveAgent } from './http.js';
 import { assertAlive, startBots, stopBots, type BotProcess } from './processes.js';
 import { progress, sleep } from './stats.js';
@@ -18,40 +19,7 @@ export const REPO = 'pi-hole/land_of_confusion';
 /** The policy of the tests (3 reminders, deadline, 7 escalations), the poller once an hour. */
 export const POLICY = `${DEFAULT_POLICY}pollEvery: 1h\n`;
 
-const ALPHABET = '23456789cfghjmpqrvwx';
-
-/** The n-th GHSA id: n written in GHSA's 20-letter alphabet. */
-export function ghsaId(n: number): string {
-  let s = '';
-  for (let i = 0, rest = n; i < 12; i++, rest = Math.floor(rest / ALPHABET.length)) {
-    s += ALPHABET[rest % ALPHABET.length];
-  }
-  return `GHSA-${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
-}
-
-const reported = JSON.parse(fixture('github/repository_advisory.reported.payload.json')) as Record<
-  string,
-  any
->;
-
-/**
- * A real `reported` delivery for another advisory. Like GitHub's, it has `created_at: null`, so
- * its `updated_at` (`madeAt`, now by default) is when the response clock starts.
- */
-export function reportBody(id: string, madeAt = new Date()): string {
-  const advisory = reported['repository_advisory'];
-  return JSON.stringify({
-    ...reported,
-    repository_advisory: {
-      ...advisory,
-      ghsa_id: id,
-      url: String(advisory.url).replace(advisory.ghsa_id, id),
-      html_url: String(advisory.html_url).replace(advisory.ghsa_id, id),
-      identifiers: [{ value: id, type: 'GHSA' }],
-      updated_at: madeAt.toISOString(),
-    },
-  });
-}
+export { ghsaId, reportBody };
 
 /** The stand-ins and the bot processes of one part of the run, on a Redis emptied for it. */
 export interface World {

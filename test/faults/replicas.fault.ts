@@ -1,6 +1,7 @@
 import { fixture, slackEvent } from '../support/harness.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
 import {
+  doubledPosts,
   FaultWorld,
   MAINTAINER,
   REPO,
@@ -27,20 +28,6 @@ function keyedLike(channel: StandInChannel | undefined, prefix: string): number 
   return (channel?.messages ?? []).filter((m) =>
     String(m.metadata?.event_payload['key'] ?? '').startsWith(prefix),
   ).length;
-}
-
-/** Message keys posted more than once in one channel ("channel key" → count), anywhere. */
-function doubledPosts(world: FaultWorld): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const channel of world.slack.channels.values()) {
-    const seen = new Map<string, number>();
-    for (const m of channel.messages) {
-      const key = m.metadata?.event_payload['key'];
-      if (typeof key === 'string') seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-    for (const [key, n] of seen) if (n > 1) counts[`${channel.id} ${key}`] = n;
-  }
-  return counts;
 }
 
 /** The report's timeline entry types, counted. */

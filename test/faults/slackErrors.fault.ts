@@ -1,6 +1,7 @@
 import { slackEvent } from '../support/harness.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
 import {
+  doubledPosts,
   FaultWorld,
   MAINTAINER,
   SECURITY_MANAGER,
@@ -19,20 +20,6 @@ import {
 /** The clocks are days long here: only what the reports and the commands do is posted. */
 const POLICY = fastPolicy({ responseWindow: '14d', reminders: ['7d', '10d'], overdueEvery: '1d' });
 const OUTSIDER = 'UOUTSIDER1';
-
-/** Message keys posted more than once in one channel ("channel key" → count), anywhere. */
-function doubledPosts(world: FaultWorld): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const channel of world.slack.channels.values()) {
-    const seen = new Map<string, number>();
-    for (const m of channel.messages) {
-      const key = m.metadata?.event_payload['key'];
-      if (typeof key === 'string') seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-    for (const [key, n] of seen) if (n > 1) counts[`${channel.id} ${key}`] = n;
-  }
-  return counts;
-}
 
 /**
  * How often each (channel, user) was invited by calls Slack carried out (refused ones aside):

@@ -16,7 +16,8 @@ import { Redis } from 'ioredis';
 import { QUEUES } from '../../src/jobs/queues.js';
 import { Keys } from '../../src/reports/keys.js';
 import { GitHubStandIn } from '../support/githubStandIn.js';
-import { deliverWebhook, fixture, slashCommand } from '../support/harness.js';
+import { deliverWebhook, slashCommand } from '../support/harness.js';
+import { ghsaId, reportBody, reportedDelivery } from '../support/reportDeliveries.js';
 import {
   botEnv,
   freePort,
@@ -72,40 +73,7 @@ repos:
 `;
 }
 
-const ALPHABET = '23456789cfghjmpqrvwx';
-
-/** The n-th GHSA id (n written in GHSA's alphabet): distinct ids for distinct reports. */
-export function ghsaId(n: number): string {
-  let s = '';
-  for (let i = 0, rest = n; i < 12; i++, rest = Math.floor(rest / ALPHABET.length)) {
-    s += ALPHABET[rest % ALPHABET.length];
-  }
-  return `GHSA-${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
-}
-
-const reported = JSON.parse(fixture('github/repository_advisory.reported.payload.json')) as Record<
-  string,
-  any
->;
-
-/**
- * GitHub's `reported` delivery (the fixture) for advisory `id`, made at `madeAt`: the response
- * clock starts there, so a compressed policy's reminders fall due seconds after it.
- */
-export function reportBody(id: string, madeAt = new Date()): string {
-  const advisory = reported['repository_advisory'];
-  return JSON.stringify({
-    ...reported,
-    repository_advisory: {
-      ...advisory,
-      ghsa_id: id,
-      url: String(advisory.url).replace(advisory.ghsa_id, id),
-      html_url: String(advisory.html_url).replace(advisory.ghsa_id, id),
-      identifiers: [{ value: id, type: 'GHSA' }],
-      updated_at: madeAt.toISOString(),
-    },
-  });
-}
+export { ghsaId, reportBody };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -263,7 +231,7 @@ export class FaultWorld {
     const at = madeAt.toISOString();
     // The delivery's title, description and severity, so the poller sees no change to report
     // (the stand-in's defaults otherwise: affected package, state `triage`).
-    const { summary, description, severity } = reported['repository_advisory'];
+    const { summary, description, severity } = reportedDelivery['repository_advisory'];
     this.github.addAdvisory(REPO, {
       ghsa_id: id,
       created_at: at,
@@ -497,4 +465,18 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Message keys posted more than once in one channel ("channel key" → count), anywhere. */
+export function doubledPosts(world: FaultWorld): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const channel of world.slack.channels.values()) {
+    const seen = new Map<string, number>();
+    for (const m of channel.messages) {
+      const key = m.metadata?.event_payload['key'];
+      if (typeof key === 'string') seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    for (const [key, n] of seen) if (n > 1) counts[`${channel.id} ${key}`] = n;
+  }
+  return counts;
 }
