@@ -9,7 +9,7 @@ import {
   type StandInChannel,
   type StandInMessage,
 } from '../../test/support/slackStandIn.js';
-import { ghsaId, reportBody } from '../../test/support/reportDeliveries.js';
+import { ghsaId, ghsaIds, reportBody } from '../../test/support/reportDeliveries.js';
 import { keepAliveAgent } from './http.js';
 import { assertAlive, startBots, stopBots, type BotProcess } from './processes.js';
 import { progress, sleep } from './stats.js';
@@ -19,7 +19,7 @@ export const REPO = 'pi-hole/land_of_confusion';
 /** The policy of the tests (3 reminders, deadline, 7 escalations), the poller once an hour. */
 export const POLICY = `${DEFAULT_POLICY}pollEvery: 1h\n`;
 
-export { ghsaId, reportBody };
+export { ghsaId, ghsaIds, reportBody };
 
 /** The stand-ins and the bot processes of one part of the run, on a Redis emptied for it. */
 export interface World {

@@ -5,7 +5,7 @@ import { ms, n, percentile, perSecond, progress } from '../lib/stats.js';
 import {
   apiCalls,
   forgetCalls,
-  ghsaId,
+  ghsaIds,
   newReport,
   summaries,
   summaryCount,
@@ -28,7 +28,7 @@ export async function channels(run: RunContext, world: World): Promise<string[]>
   const count = run.quick ? 300 : 2_000;
   const bot = world.bots[0]!;
   progress(`scenario 2: ${n(count)} reports offered at ${RATE}/s`);
-  const ids = Array.from({ length: count }, (_, i) => ghsaId(5_000_011 + i * 7919));
+  const ids = ghsaIds(count, 5_000_011);
   const bodies = ids.map((id) => newReport(world, id));
   const answeredAt = new Map<string, number>();
   const cores = coresBusy(processesOf(world.bots, run.redis.pid));

@@ -10,6 +10,7 @@ import {
   effectsIdle,
   forgetCalls,
   ghsaId,
+  ghsaIds,
   newReport,
   summaries,
   summaryCount,
@@ -48,7 +49,7 @@ export async function intake(run: RunContext, world: World): Promise<void> {
   const floorRate = perSecond(count, floorMs);
 
   progress(`scenario 1: ${n(count)} signed reported deliveries at ${CONCURRENCY} concurrent`);
-  const ids = Array.from({ length: count }, (_, i) => ghsaId(1_000_003 + i * 7919));
+  const ids = ghsaIds(count, 1_000_003);
   const bodies = ids.map((id) => newReport(world, id));
   forgetCalls(world); // counted per report below
   const latencies: number[] = [];

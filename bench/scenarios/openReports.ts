@@ -13,7 +13,7 @@ import { kb, ms, n, percentile, progress, sleep } from '../lib/stats.js';
 import {
   delayedJobs,
   effectsIdle,
-  ghsaId,
+  ghsaIds,
   newReport,
   postsKeyed,
   summaryCount,
@@ -54,7 +54,7 @@ export async function openReports(run: RunContext, world: World): Promise<void> 
     `scenarios 4-5: ${n(count)} open reports on 2 bots; their first reminders fall due over ` +
       `${windowMs / 1000} s from ${leadMs / 1000} s on`,
   );
-  const ids = Array.from({ length: count }, (_, i) => ghsaId(9_000_001 + i * 7919));
+  const ids = ghsaIds(count, 9_000_001);
   const bodies = ids.map((id, i) => newReport(world, id, new Date(dueAt(i) - FIRST_REMINDER)));
   const refused: number[] = [];
   await closedLoop(count, 32, async (i) => {

@@ -8,7 +8,7 @@ import { closedLoop, deliver } from '../lib/http.js';
 import { assertAlive } from '../lib/processes.js';
 import { yes, type RunContext } from '../lib/row.js';
 import { n, progress, sleep } from '../lib/stats.js';
-import { ghsaId, newReport, summaries, summaryCount, untilAll, type World } from '../lib/world.js';
+import { ghsaIds, newReport, summaries, summaryCount, untilAll, type World } from '../lib/world.js';
 
 const REPORTS = 200;
 /** Quick mode: Slack's windows 20 times shorter (Tier 2: 20 calls per 3 s instead of a minute). */
@@ -37,7 +37,7 @@ export async function rateLimits(run: RunContext, world: World): Promise<void> {
     `scenario 6: ${REPORTS} reports under Slack's tiers (conversations.create ${tier.limit} per ` +
       `${tier.windowMs / 1000} s: floor ${floorMs / 1000} s)`,
   );
-  const ids = Array.from({ length: REPORTS }, (_, i) => ghsaId(13_000_001 + i * 7919));
+  const ids = ghsaIds(REPORTS, 13_000_001);
   const bodies = ids.map((id) => newReport(world, id));
   const started = Date.now();
   let refused = 0;

@@ -1,15 +1,16 @@
-import { fixture, slackEvent } from '../support/harness.js';
+import { fixture } from '../support/harness.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
 import {
   doubledPosts,
   FaultWorld,
+  OUTSIDER,
+  outsiderJoined,
   MAINTAINER,
   REPO,
   SECURITY_MANAGER,
   fastPolicy,
   ghsaId,
   reportBody,
-  type Bot,
 } from './support.js';
 
 /**
@@ -21,7 +22,6 @@ import {
 /** Days-long clocks (only the commands post), and the channel archived at publication. */
 const POLICY = `${fastPolicy({ responseWindow: '14d', reminders: ['7d', '10d'], overdueEvery: '1d' })}archiveAfter: 0s\n`;
 const ANNOUNCE = 'C0ANNOUNCE';
-const OUTSIDER = 'UOUTSIDER1';
 
 /** Messages in `channel` posted once under a key starting with `prefix` (Slack metadata). */
 function keyedLike(channel: StandInChannel | undefined, prefix: string): number {
@@ -56,20 +56,6 @@ function publishedBody(id: string): string {
   });
   payload.repository['full_name'] = REPO;
   return JSON.stringify(payload);
-}
-
-/** Slack's `member_joined_channel` for an outsider a maintainer added, to `bot`. */
-async function outsiderJoined(bot: Bot, channel: StandInChannel): Promise<number> {
-  const response = await slackEvent(bot.port, {
-    type: 'member_joined_channel',
-    user: OUTSIDER,
-    channel: channel.id,
-    channel_type: 'G',
-    team: 'TTEAM',
-    inviter: MAINTAINER,
-    event_ts: String(Date.now() / 1000),
-  });
-  return response.status;
 }
 
 let world: FaultWorld | undefined;
@@ -107,7 +93,7 @@ describe('three bot processes on one Redis (fault injection)', () => {
       // An outsider added: Slack's event reaches two processes.
       channel.members.add(OUTSIDER);
       expect(
-        await Promise.all([outsiderJoined(one!, channel), outsiderJoined(two!, channel)]),
+        await Promise.all([outsiderJoined(one!, channel.id), outsiderJoined(two!, channel.id)]),
       ).toEqual([200, 200]);
       await w.until(
         () =>

@@ -1,8 +1,9 @@
-import { slackEvent } from '../support/harness.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
 import {
   doubledPosts,
   FaultWorld,
+  OUTSIDER,
+  outsiderJoined,
   MAINTAINER,
   SECURITY_MANAGER,
   fastPolicy,
@@ -19,7 +20,6 @@ import {
 
 /** The clocks are days long here: only what the reports and the commands do is posted. */
 const POLICY = fastPolicy({ responseWindow: '14d', reminders: ['7d', '10d'], overdueEvery: '1d' });
-const OUTSIDER = 'UOUTSIDER1';
 
 /**
  * How often each (channel, user) was invited by calls Slack carried out (refused ones aside):
@@ -46,16 +46,7 @@ function keyedLike(channel: StandInChannel, prefix: string): number {
 /** Someone outside the need-to-know group added to `channel` by a maintainer, as Slack says it. */
 async function outsiderJoins(bot: Bot, channel: StandInChannel): Promise<void> {
   channel.members.add(OUTSIDER);
-  const response = await slackEvent(bot.port, {
-    type: 'member_joined_channel',
-    user: OUTSIDER,
-    channel: channel.id,
-    channel_type: 'G',
-    team: 'TTEAM',
-    inviter: MAINTAINER,
-    event_ts: String(Date.now() / 1000),
-  });
-  expect(response.status).toBe(200);
+  expect(await outsiderJoined(bot, channel.id)).toBe(200);
 }
 
 let world: FaultWorld | undefined;

@@ -16,7 +16,7 @@ import { Redis } from 'ioredis';
 import { QUEUES } from '../../src/jobs/queues.js';
 import { Keys } from '../../src/reports/keys.js';
 import { GitHubStandIn } from '../support/githubStandIn.js';
-import { deliverWebhook, slashCommand } from '../support/harness.js';
+import { deliverWebhook, slackEvent, slashCommand } from '../support/harness.js';
 import { ghsaId, reportBody, reportedDelivery } from '../support/reportDeliveries.js';
 import {
   botEnv,
@@ -42,6 +42,8 @@ export const REPO = 'pi-hole/land_of_confusion';
 /** Everyone the policy names (the stand-in accepts any user id). */
 export const SECURITY_MANAGER = 'USECMGR1';
 export const MAINTAINER = 'UMAINT1';
+/** Someone outside every need-to-know group. */
+export const OUTSIDER = 'UOUTSIDER1';
 
 /**
  * A policy on a compressed clock: the 14-day window in seconds, so reminders fire while the test
@@ -479,4 +481,21 @@ export function doubledPosts(world: FaultWorld): Record<string, number> {
     for (const [key, n] of seen) if (n > 1) counts[`${channel.id} ${key}`] = n;
   }
   return counts;
+}
+
+/**
+ * Slack's `member_joined_channel` for OUTSIDER, added to `channelId` by a maintainer, sent to
+ * `bot`; resolves with the HTTP status.
+ */
+export async function outsiderJoined(bot: Bot, channelId: string): Promise<number> {
+  const response = await slackEvent(bot.port, {
+    type: 'member_joined_channel',
+    user: OUTSIDER,
+    channel: channelId,
+    channel_type: 'G',
+    team: 'TTEAM',
+    inviter: MAINTAINER,
+    event_ts: String(Date.now() / 1000),
+  });
+  return response.status;
 }

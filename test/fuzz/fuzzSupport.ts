@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { SUBCOMMANDS } from '../../src/commands/index.js';
 import { CREDIT_TYPES } from '../../src/reports/lifecycle.js';
+import { eventually, slashCommand, type Harness } from '../support/harness.js';
 
 /**
  * One seed for every fuzz test, so a failure replays exactly: fast-check prints the seed and the
@@ -248,4 +250,28 @@ export function errorLines(lines: readonly string[]): string[] {
 /** A stack trace in a log line: pino writes `err.stack` (with its `\n    at ` lines) as JSON. */
 export function hasStackTrace(line: string): boolean {
   return /\\n\s+at |"stack":/.test(line);
+}
+
+/**
+ * The bot still answers after the fuzzing: `/vuln status` by a security manager in `channelId`
+ * is acked with 200 and answered; resolves with the answer's body.
+ */
+export async function statusStillAnswered(
+  h: Harness,
+  channelId: string,
+): Promise<Record<string, unknown>> {
+  const statusId = randomUUID();
+  const status = await slashCommand(h.bot.port, {
+    user: 'USECMGR1',
+    channel: channelId,
+    text: 'status',
+    responseUrl: h.slack.responseUrl(statusId),
+  });
+  if (status.status !== 200) throw new Error(`/vuln status was answered ${status.status}`);
+  const answer = await eventually(
+    () => h.slack.responses.find((x) => x.url === `/respond/${statusId}`),
+    5_000,
+    'the answer to /vuln status',
+  );
+  return answer.body;
 }

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { REPORT_ACTIONS, SCORE_MODAL, SCORE_VECTOR_BLOCK } from '../../src/slack/blocks.js';
 import { ACCESS_ACTIONS } from '../../src/slack/membershipText.js';
 import { SNOOZE_ACTIONS } from '../../src/slack/reminderBlocks.js';
 import { reportWithChannel, type ReportSetup } from '../commands/commandsSupport.js';
-import { eventually, settle, slackRequest, slashCommand } from '../support/harness.js';
+import { settle, slackRequest } from '../support/harness.js';
 import {
   errorLines,
   hasStackTrace,
   MARKER,
   replyProblems,
+  statusStillAnswered,
   SEED,
   SLACK_SPECIALS,
 } from './fuzzSupport.js';
@@ -199,19 +199,7 @@ describe('random interactivity payloads through signed requests', () => {
     expect(failures).toEqual([]);
 
     // Still answering.
-    const statusId = randomUUID();
-    const status = await slashCommand(h.bot.port, {
-      user: 'USECMGR1',
-      channel: channel.id,
-      text: 'status',
-      responseUrl: h.slack.responseUrl(statusId),
-    });
-    expect(status.status).toBe(200);
-    await eventually(
-      () => h.slack.responses.find((x) => x.url === `/respond/${statusId}`),
-      5_000,
-      'the answer to /vuln status',
-    );
+    await statusStillAnswered(h, channel.id);
 
     // Errors are logged as messages, never with a stack trace, and never with report text.
     expect(errorLines(h.logs.lines).filter(hasStackTrace)).toEqual([]);

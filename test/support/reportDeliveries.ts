@@ -11,6 +11,11 @@ export function ghsaId(n: number): string {
   return `GHSA-${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
 }
 
+/** `count` distinct GHSA ids from `first` on, spread out (a prime step) so they look random. */
+export function ghsaIds(count: number, first: number): string[] {
+  return Array.from({ length: count }, (_, i) => ghsaId(first + i * 7919));
+}
+
 /** GitHub's real `reported` delivery (the fixture), parsed. */
 export const reportedDelivery = JSON.parse(
   fixture('github/repository_advisory.reported.payload.json'),
