@@ -308,8 +308,13 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
     { ...workerOptions, concurrency: 1 },
   );
 
-  const slack = createSlackApp(env, log, () => channels.ownUserId());
   const afterAck = new AfterAck(log);
+  const slack = createSlackApp(
+    env,
+    log,
+    () => channels.ownUserId(),
+    (work) => afterAck.run(work),
+  );
   registerListeners(slack.app, {
     store,
     engine,

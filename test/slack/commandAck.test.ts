@@ -1,0 +1,42 @@
+import { eventually, slashCommand, startHarness, type Harness } from '../support/harness.js';
+
+/** What the bot sent to that command's response_url (what the caller sees). */
+const answered = (h: Harness, responseId: string) =>
+  h.slack.responses.filter((r) => r.url === `/respond/${responseId}`);
+
+describe('a /vuln command is acknowledged before any work', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('Slack gets its ack within its 3 s even while Slack itself answers the bot slowly', async () => {
+    // Handling a command needs the bot's own user id (Slack's auth.test), asked once and kept:
+    // here it has not been asked yet, and Slack takes 4 s to answer it.
+    expect(h.slack.callsTo('auth.test')).toEqual([]);
+    h.slack.slow('auth.test', 4_000);
+    const sent = Date.now();
+    const ack = await slashCommand(h.bot.port, {
+      user: 'USECMGR1',
+      channel: 'C0SOMEWHERE',
+      text: 'help',
+      responseUrl: h.slack.responseUrl('slow-slack'),
+    });
+    const ackMs = Date.now() - sent;
+    expect(ack.status).toBe(200);
+    expect(await ack.text()).toBe('');
+    // Slack shows "operation_timeout" to whoever typed the command after 3 s without an ack.
+    expect(ackMs).toBeLessThan(3_000);
+    // The answer comes once Slack has answered the bot.
+    const [answer] = await eventually(
+      () => (answered(h, 'slow-slack').length > 0 ? answered(h, 'slow-slack') : undefined),
+      10_000,
+      'the answer to /vuln help',
+    );
+    expect(String(answer?.body['text'])).toMatch(/\/vuln/);
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(4_000);
+  });
+});
