@@ -53,6 +53,33 @@ describe('sealing report text (AES-256-GCM)', () => {
     expect(sealer.open(GHSA, 'summary', sealer.seal(GHSA, 'summary', ''))).toBe('');
   });
 
+  it('never uses an IV twice, across thousands of values (the nonces are drawn in batches)', () => {
+    const count = 5_000; // several batches of pooled randomness
+    const ivs = new Set<string>();
+    for (let i = 0; i < count; i++) {
+      const sealed = sealer.seal(GHSA, 'summary', `${TITLE} ${i}`);
+      ivs.add(
+        Buffer.from(sealed.split(':')[2] ?? '', 'base64')
+          .subarray(0, 12)
+          .toString('hex'),
+      );
+      if (i % 997 === 0) expect(sealer.open(GHSA, 'summary', sealed)).toBe(`${TITLE} ${i}`);
+    }
+    expect(ivs.size).toBe(count);
+    // Another sealer (another replica) draws its own: no IV in common with the first.
+    const other = new Sealer({ current: key });
+    for (let i = 0; i < 2_000; i++) {
+      const sealed = other.seal(GHSA, 'summary', TITLE);
+      expect(
+        ivs.has(
+          Buffer.from(sealed.split(':')[2] ?? '', 'base64')
+            .subarray(0, 12)
+            .toString('hex'),
+        ),
+      ).toBe(false);
+    }
+  });
+
   it('refuses a tampered value instead of returning garbage', () => {
     const sealed = sealer.seal(GHSA, 'summary', TITLE);
     for (const byte of [0, 11, 12, 27, 28, 40]) {
