@@ -6,6 +6,12 @@ import { ms, n, percentile, progress } from '../lib/stats.js';
 import { forgetCalls, untilAll, type World } from '../lib/world.js';
 
 const CONCURRENCY = 50;
+/**
+ * Commands sent (and answered) before the measured ones, at the same concurrency, and not
+ * counted: the first 50 at once meet a command path no request has run yet (a cold JIT); in a
+ * deployment that happens once per process start. Their ack p99 is kept in the row's data.
+ */
+const WARM_UP = 100;
 
 /**
  * Scenario 3, `/vuln status` typed by a security manager in report channels, 50 callers in a
@@ -29,21 +35,29 @@ export async function status(
     for (const item of items) answeredAt.set(item.url, Date.now());
     return record(...items);
   };
+  const send = (id: string, i: number) =>
+    slashCommand(world.agent, bot.port, {
+      user: 'USECMGR1',
+      channel: channels[i % channels.length]!,
+      text: 'status',
+      responseUrl: world.slack.responseUrl(id),
+    });
+  const warmUpAcks: number[] = [];
+  await closedLoop(WARM_UP, CONCURRENCY, async (i) => {
+    warmUpAcks.push((await send(`warm-up-${i}`, i)).ms);
+  });
+  await untilAll('warm-up answers', WARM_UP, () => answeredAt.size, 30_000);
+  answeredAt.clear();
+  world.slack.responses.length = 0;
   const ackedAt = new Map<string, number>();
   const acks: number[] = [];
   let refused = 0;
   const before = await commandCounts(run.redis.client);
   const cores = coresBusy(processesOf(world.bots, run.redis.pid));
   await closedLoop(total, CONCURRENCY, async (i) => {
-    const responseUrl = world.slack.responseUrl(`status-${i}`);
-    const answer = await slashCommand(world.agent, bot.port, {
-      user: 'USECMGR1',
-      channel: channels[i % channels.length]!,
-      text: 'status',
-      responseUrl,
-    });
+    const answer = await send(`status-${i}`, i);
     acks.push(answer.ms);
-    ackedAt.set(new URL(responseUrl).pathname, answer.at);
+    ackedAt.set(new URL(world.slack.responseUrl(`status-${i}`)).pathname, answer.at);
     if (answer.status !== 200) refused++;
   });
   const busy = cores();
@@ -60,7 +74,8 @@ export async function status(
   run.rows.push({
     scenario: `3. \`/vuln status\` in a report channel, ${CONCURRENCY} concurrent, ${n(total)} total`,
     figure:
-      `ack p50 ${ms(p50)}, p99 ${ms(p99)}; answer after the ack p50 ${ms(percentile(answerDelays, 50))}, ` +
+      `ack p50 ${ms(p50)}, p99 ${ms(p99)} (after ${WARM_UP} warm-up commands, not counted: ` +
+      `their p99 ${ms(percentile(warmUpAcks, 99))}); answer after the ack p50 ${ms(percentile(answerDelays, 50))}, ` +
       `p99 ${ms(percentile(answerDelays, 99))}; ${n(statusAnswers)}/${n(total)} answered; ` +
       describeCommands(commands) +
       (refused > 0 ? `; ${refused} not 200` : ''),
@@ -72,6 +87,8 @@ export async function status(
       p50,
       p99,
       max: Math.max(...acks),
+      warmUp: WARM_UP,
+      warmUpP99: percentile(warmUpAcks, 99),
       answerP50: percentile(answerDelays, 50),
       answerP99: percentile(answerDelays, 99),
       statusAnswers,
