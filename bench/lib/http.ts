@@ -24,6 +24,7 @@ export function post(
   path: string,
   headers: Record<string, string>,
   body: string,
+  method = 'POST',
 ): Promise<Answer> {
   return new Promise((resolve) => {
     const started = performance.now();
@@ -32,7 +33,7 @@ export function post(
         host: '127.0.0.1',
         port,
         path,
-        method: 'POST',
+        method,
         agent,
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
       },
@@ -65,8 +66,18 @@ export function post(
   });
 }
 
+/** `GET path`, e.g. `/healthz`: the HTTP stack's own cost, for a floor. */
+export function get(agent: Agent, port: number, path: string): Promise<Answer> {
+  return post(agent, port, path, {}, '', 'GET');
+}
+
 /** A `repository_advisory` delivery as GitHub sends it: HMAC-SHA256 signature, delivery id. */
-export function deliver(agent: Agent, port: number, body: string): Promise<Answer> {
+export function deliver(
+  agent: Agent,
+  port: number,
+  body: string,
+  deliveryId: string = randomUUID(),
+): Promise<Answer> {
   const signature = createHmac('sha256', WEBHOOK_SECRET).update(body).digest('hex');
   return post(
     agent,
@@ -76,7 +87,7 @@ export function deliver(agent: Agent, port: number, body: string): Promise<Answe
       'content-type': 'application/json',
       'user-agent': 'GitHub-Hookshot/bench',
       'x-github-event': 'repository_advisory',
-      'x-github-delivery': randomUUID(),
+      'x-github-delivery': deliveryId,
       'x-hub-signature-256': `sha256=${signature}`,
     },
     body,

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { closedLoop, deliver } from '../lib/http.js';
+import { closedLoop, deliver, get, type Answer } from '../lib/http.js';
 import { coresBusy, processesOf, rss } from '../lib/processes.js';
 import { commandCounts, describeCommands, perUnit } from '../lib/redisInfo.js';
 import { yes, type RunContext } from '../lib/row.js';
@@ -59,7 +59,7 @@ export async function intake(run: RunContext, world: World): Promise<void> {
   const cores = coresBusy(processesOf(world.bots, run.redis.pid));
   const started = Date.now();
   const wallMs = await closedLoop(count, CONCURRENCY, async (i) => {
-    const answer = await deliver(world.agent, bot.port, bodies[i]!);
+    const answer = await deliver(world.agent, bot.port, bodies[i]!, `bench-delivery-${i}`);
     latencies.push(answer.ms);
     if (answer.status !== 200) refused.push(answer.status);
   });
@@ -108,6 +108,27 @@ export async function intake(run: RunContext, world: World): Promise<void> {
   await effectsIdle(run.redis.url);
   const commands = perUnit(commandsBefore, await commandCounts(run.redis.client), count);
   const rssCaughtUp = rss(bot.pid);
+
+  // Floors on the same bot, client and concurrency, the bot idle again: what answering at all
+  // costs (GET /healthz), and a signed delivery already answered (its signature checked, one
+  // Redis GET finds its delivery id, "duplicate"): the part of scenario 1 no work of vulnbot's.
+  progress(`scenario 1: floors on the bot, ${n(count)} requests each at ${CONCURRENCY} concurrent`);
+  const floorOf = async (send: (i: number) => Promise<Answer>) => {
+    const ms: number[] = [];
+    const wall = await closedLoop(count, CONCURRENCY, async (i) => {
+      const answer = await send(i);
+      if (answer.status !== 200) throw new Error(`floor request answered ${answer.status}`);
+      ms.push(answer.ms);
+    });
+    return { rate: perSecond(count, wall), p50: percentile(ms, 50), p99: percentile(ms, 99) };
+  };
+  const healthz = await floorOf(() => get(world.agent, bot.port, '/healthz'));
+  const seen = await floorOf((i) =>
+    deliver(world.agent, bot.port, bodies[i]!, `bench-delivery-${i}`),
+  );
+  const describeFloor = (f: { rate: number; p50: number; p99: number }) =>
+    `${n(f.rate)}/s, p50 ${ms(f.p50)}, p99 ${ms(f.p99)}`;
+  progress(`  /healthz ${describeFloor(healthz)}; delivery already seen ${describeFloor(seen)}`);
   const calls = apiCalls(world, count);
   forgetCalls(world);
 
@@ -119,6 +140,16 @@ export async function intake(run: RunContext, world: World): Promise<void> {
     floor: '',
     met: '—',
     data: { ...commands, slack: calls.slack, github: calls.github },
+  });
+  run.rows.push({
+    scenario: `1. floors on the bot itself (same client, ${CONCURRENCY} concurrent, the bot idle)`,
+    figure:
+      `GET /healthz: ${describeFloor(healthz)}; a signed delivery already answered ` +
+      `(signature check, one Redis GET): ${describeFloor(seen)}`,
+    target: '—',
+    floor: '',
+    met: '—',
+    data: { healthz, seen },
   });
   run.rows.push({
     scenario: '7. bot RSS, idle and after the deliveries',
