@@ -15,8 +15,16 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
       );
       if (reply.ephemeral) await respond({ response_type: 'ephemeral', text: reply.ephemeral });
     };
-    // Acked before Bolt saw it (HTTP mode): this already runs in its after-ack slot.
-    if (context[ACKED_EARLY] === true) await work();
-    else deps.afterAck.run(work);
+    if (context[ACKED_EARLY] !== true) {
+      deps.afterAck.run(work);
+      return;
+    }
+    // Acked before Bolt saw it (HTTP mode): this already runs in its after-ack slot. A failure
+    // is logged here, with the request's id, and not thrown back into Bolt.
+    try {
+      await work();
+    } catch (error) {
+      deps.log.error({ error: (error as Error).message }, 'work after an ack failed');
+    }
   });
 }

@@ -113,8 +113,10 @@ export function ackCommandsFirst(
 ): RequestListener {
   return (req, res) => {
     const raw = (req as IncomingMessage & { rawBody?: Buffer }).rawBody;
-    const body = raw ? slashCommandBody(raw, req.headers['content-type']) : undefined;
-    if (!raw || !body) {
+    const body =
+      raw && req.method === 'POST' ? slashCommandBody(raw, req.headers['content-type']) : undefined;
+    // Only vulnbot's own command; anything else keeps Bolt's handling (and its 404).
+    if (!raw || body?.['command'] !== '/vuln') {
       next(req, res);
       return;
     }
@@ -140,14 +142,36 @@ export function ackCommandsFirst(
     }
     res.writeHead(200);
     res.end();
-    opts.afterAck(() =>
-      app.processEvent({
-        body,
-        ack: async () => undefined,
-        customProperties: { [ACKED_EARLY]: true },
-      }),
-    );
+    opts.afterAck(async () => {
+      try {
+        await app.processEvent({
+          body,
+          ack: async () => undefined,
+          customProperties: { [ACKED_EARLY]: true },
+        });
+      } catch (error) {
+        // Bolt failed before the command ran (its authorize step: Slack did not say who the bot
+        // is). The ack is long gone: the person is told here, or they would hear nothing.
+        await tellCaller(body['response_url'], COULD_NOT_RUN).catch(() => undefined);
+        throw error;
+      }
+    });
   };
+}
+
+const COULD_NOT_RUN =
+  'vulnbot could not run this command just now (Slack did not answer it in time); nothing was ' +
+  'changed. Try again in a minute.';
+
+/** An ephemeral answer to the person who typed a command, through its response_url. */
+async function tellCaller(responseUrl: string | undefined, text: string): Promise<void> {
+  if (!responseUrl) return;
+  await fetch(responseUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ response_type: 'ephemeral', text }),
+    signal: AbortSignal.timeout(10_000),
+  });
 }
 
 /** A slash command's form (it has `command` and no `payload`), or undefined for anything else. */

@@ -39,4 +39,35 @@ describe('a /vuln command is acknowledged before any work', () => {
     expect(String(answer?.body['text'])).toMatch(/\/vuln/);
     expect(Date.now() - sent).toBeGreaterThanOrEqual(4_000);
   });
+
+  it('when Slack will not say who the bot is, the person is told it did not run (not left with silence)', async () => {
+    // Bolt's authorize step asks Slack (auth.test), which fails through all of the client's tries.
+    expect(h.slack.callsTo('auth.test')).toEqual([]);
+    h.slack.fail('auth.test', { status: 503 }, 3);
+    const ack = await slashCommand(h.bot.port, {
+      user: 'USECMGR1',
+      channel: 'C0SOMEWHERE',
+      text: 'help',
+      responseUrl: h.slack.responseUrl('auth-failed'),
+    });
+    expect(ack.status).toBe(200);
+    const [answer] = await eventually(
+      () => (answered(h, 'auth-failed').length > 0 ? answered(h, 'auth-failed') : undefined),
+      10_000,
+      'the answer to the command that could not run',
+    );
+    expect(answer?.body).toEqual({
+      response_type: 'ephemeral',
+      text: expect.stringMatching(/could not run this command.*nothing was changed.*Try again/s),
+    });
+    // Slack answers again: the same command runs.
+    await slashCommand(h.bot.port, {
+      user: 'USECMGR1',
+      channel: 'C0SOMEWHERE',
+      text: 'help',
+      responseUrl: h.slack.responseUrl('again'),
+    });
+    await eventually(() => answered(h, 'again').length === 1, 10_000, 'the answer to /vuln help');
+    expect(String(answered(h, 'again')[0]?.body['text'])).toMatch(/\/vuln/);
+  });
 });
