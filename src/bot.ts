@@ -26,9 +26,11 @@ import {
   EVENTS_KEPT,
   QUEUES,
   RETRY_OPTIONS,
+  TELL_REMOVED_JOB,
   type IssueAlertJobData,
   type KickJobData,
   type ReminderJobData,
+  type TellRemovedJobData,
 } from './jobs/queues.js';
 import { HomeTab } from './jobs/home.js';
 import { Membership } from './jobs/membership.js';
@@ -241,6 +243,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
       sync: byGhsa((ghsaId) => engine.sync(ghsaId)),
       invite: byGhsa((ghsaId) => membership.inviteJob(ghsaId)),
       [KICK_JOB]: (job) => membership.kickJob(job.data as KickJobData),
+      [TELL_REMOVED_JOB]: (job) => membership.tellRemovedJob(job.data as TellRemovedJobData),
       [ISSUE_ALERT_JOB]: (job) => issueWatch.alert(job.data as IssueAlertJobData),
     },
     { ...workerOptions, concurrency: CONCURRENCY.effects },

@@ -25,7 +25,7 @@ import {
 } from '../slack/blocks.js';
 import type { ReportChannels } from '../slack/channels.js';
 import { announcementMessage, renderNotice, snoozedMessage } from '../slack/notices.js';
-import { slackErrorCode } from '../slack/platformError.js';
+import { slackErrorCode, UNREACHABLE_USER } from '../slack/platformError.js';
 
 export interface EngineDeps {
   store: ReportStore;
@@ -56,14 +56,6 @@ export interface HandleOptions {
   /** Leave the effects to a job instead of doing them now (a webhook answers in ms). */
   drainLater?: boolean;
 }
-
-/** Slack errors of a direct message to someone who cannot get one. */
-const UNREACHABLE = new Set([
-  'user_not_found',
-  'user_disabled',
-  'cannot_dm_bot',
-  'user_not_visible',
-]);
 
 /** Batches one drain does before leaving the rest to the next (a report changing nonstop). */
 const DRAIN_ROUNDS = 10;
@@ -446,7 +438,7 @@ export class Engine {
         } catch (error) {
           // Someone Slack cannot message (gone, deactivated): nothing to retry.
           const code = slackErrorCode(error);
-          if (!code || !UNREACHABLE.has(code)) throw error;
+          if (!code || !UNREACHABLE_USER.has(code)) throw error;
           this.deps.log.warn({ ghsaId, user: effect.user, error: code }, 'could not tell someone');
         }
         return;

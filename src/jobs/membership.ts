@@ -20,9 +20,16 @@ import {
   removedDm,
   type ChannelProblem,
 } from '../slack/membershipText.js';
-import { slackErrorCode, slackHeldUntil } from '../slack/platformError.js';
+import { slackErrorCode, slackHeldUntil, UNREACHABLE_USER } from '../slack/platformError.js';
 import type { GroupInviter } from '../slack/reportChannelFlow.js';
-import { jobId, KICK_JOB, queueEffect, type KickJobData } from './queues.js';
+import {
+  jobId,
+  KICK_JOB,
+  queueEffect,
+  TELL_REMOVED_JOB,
+  type KickJobData,
+  type TellRemovedJobData,
+} from './queues.js';
 
 export interface MembershipDeps {
   store: ReportStore;
@@ -299,9 +306,12 @@ export class Membership implements GroupInviter {
     user: string,
     how: { inviter?: string | undefined; via: 'join' | 'audit'; formerMember: boolean },
   ): Promise<void> {
-    const { redis, keys, log, policy, channels } = this.deps;
+    const { redis, keys, log, policy } = this.deps;
     const { ghsaId } = report;
     const at = this.deps.now().toISOString();
+    // First, so that a Slack outage (or a crash from here on) cannot lose it: the removal is done
+    // and will not be repeated, and neither would anything after it.
+    await this.queueTellRemoved({ ghsaId, user, removedAt: at, formerMember: how.formerMember });
     log.warn(
       { ghsaId, user, inviter: how.inviter, via: how.via },
       'removed someone from a report channel',
@@ -327,22 +337,26 @@ export class Membership implements GroupInviter {
         ? memberRemovedText({ user, managers })
         : outsiderRemovedText({ ghsaId, user, inviter: how.inviter, via: how.via, managers }),
     );
+  }
+
+  /**
+   * The job telling someone removed why, and how to ask for access: retried (rate limits and
+   * outages included) until Slack takes it, except for people Slack cannot message.
+   */
+  async tellRemovedJob(data: TellRemovedJobData): Promise<void> {
+    const { channels, log } = this.deps;
+    const { ghsaId, user, formerMember } = data;
+    const key = `removed-${user}-${data.removedAt}`;
     try {
-      // Their removal is done and will not be repeated: a rate-limit hold is waited out, not
-      // taken as a reason never to tell them (a 429 on conversations.open lost the message).
-      await untilNotHeld(() =>
-        channels.tell(
-          ghsaId,
-          user,
-          `removed-${user}-${at}`,
-          removedDm({ ghsaId, formerMember: how.formerMember }),
-        ),
-      );
+      const told = await channels.tell(ghsaId, user, key, removedDm({ ghsaId, formerMember }));
+      // Neither sent now nor before: another process holds the claim (or died holding it).
+      if (!told && !(await channels.wasTold(ghsaId, key))) {
+        throw new Error('another process is telling them: checking again');
+      }
     } catch (error) {
-      log.warn(
-        { ghsaId, user, error: slackErrorCode(error) ?? (error as Error).message },
-        'could not tell the person removed',
-      );
+      const code = slackErrorCode(error);
+      if (code === undefined || !UNREACHABLE_USER.has(code)) throw error;
+      log.warn({ ghsaId, user, error: code }, 'could not tell the person removed');
     }
   }
 
@@ -494,6 +508,11 @@ export class Membership implements GroupInviter {
       return;
     }
     await effects.add(KICK_JOB, data, { jobId: id, delay: 1_000 });
+  }
+
+  private async queueTellRemoved(data: TellRemovedJobData): Promise<void> {
+    const id = jobId.tellRemoved(data.ghsaId, data.user, data.removedAt);
+    await this.deps.effects.add(TELL_REMOVED_JOB, data, { jobId: id });
   }
 
   private async queueInvite(ghsaId: string): Promise<void> {

@@ -63,6 +63,19 @@ export interface KickJobData {
   via?: 'join' | 'audit';
   formerMember?: boolean;
 }
+/**
+ * Membership: tell someone removed from a report's channel why, and how to ask for access. Its
+ * own job, queued right after the removal: a Slack outage delays the message instead of losing
+ * it (the removal itself is never repeated).
+ */
+export const TELL_REMOVED_JOB = 'tell-removed';
+export interface TellRemovedJobData {
+  ghsaId: string;
+  user: string;
+  /** When they were removed (ISO 8601): the message is sent once per removal. */
+  removedAt: string;
+  formerMember: boolean;
+}
 /** The periodic membership audit (poll queue), also queued at start. */
 export const AUDIT_JOB = 'audit';
 /** At start, after the audit: the App Home indexes rebuilt under the policy read at this start. */
@@ -80,6 +93,9 @@ export const jobId = {
   issueAlert: (repo: string, number: number) => `issue-alert-${repo.toLowerCase()}#${number}`,
   /** One kick job per person and report (Slack user ids hold no `:`). */
   kick: (ghsaId: string, user: string) => `kick-${ghsaId}-${user}`,
+  /** One message per removal (the time in epoch ms: job ids may not hold `:`). */
+  tellRemoved: (ghsaId: string, user: string, removedAt: string) =>
+    `tell-removed-${ghsaId}-${user}-${Date.parse(removedAt)}`,
   /** One pending Home tab refresh per person: changes meanwhile are shown by that one. */
   home: (user: string) => `home-${user}`,
   /** Deterministic, so scheduling twice is a no-op. */

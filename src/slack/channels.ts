@@ -207,6 +207,11 @@ export class ReportChannels {
     }
   }
 
+  /** Whether the direct message `tell` sends under `key` was sent. */
+  async wasTold(ghsaId: string, key: string): Promise<boolean> {
+    return this.wasPosted(ghsaId, `dm-${key}`);
+  }
+
   /** Sets the topic unless it is already `topic` (each change shows in the channel). */
   async setTopic(ghsaId: string, channelId: string, topic: string): Promise<void> {
     const postedKey = this.keys.posted(ghsaId);

@@ -29,3 +29,11 @@ export function slackHeldUntil(error: unknown): number | undefined {
   const retryAfter = slackRetryAfter(error);
   return retryAfter === undefined ? undefined : Date.now() + retryAfter * 1000;
 }
+
+/** Slack errors of a direct message to someone who cannot get one: retrying cannot help. */
+export const UNREACHABLE_USER: ReadonlySet<string> = new Set([
+  'user_not_found',
+  'user_disabled',
+  'cannot_dm_bot',
+  'user_not_visible',
+]);

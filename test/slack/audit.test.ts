@@ -120,6 +120,24 @@ describe('a person added to a report channel from outside its group (member_join
     );
   });
 
+  it('is still told, once, when Slack fails to open the direct message for a while', async () => {
+    // 503 to each of the client's three tries: the message waits for a later try of its job.
+    r.h.slack.fail('conversations.open', { status: 503 }, 3);
+    r.channel.members.add('UINTERN');
+    await slackEvent(r.h.bot.port, joined(r.channel.id, 'UINTERN', 'UMAINT1'));
+    await eventually(() => !r.channel.members.has('UINTERN'), 3_000, 'the outsider removed');
+    const dm = await eventually(
+      () => r.h.slack.dmWith('UINTERN')?.messages[0],
+      15_000,
+      'the direct message, once Slack answers again',
+    );
+    expect(dm.text).toContain(`\`/vuln request-access ${GHSA} [reason]\``);
+    await settle(500);
+    expect(r.h.slack.dmWith('UINTERN')?.messages).toHaveLength(1);
+    expect(saying(r.channel, '<@UINTERN> (added by <@UMAINT1>) was removed')).toHaveLength(1);
+    expect(r.h.slack.callsTo('conversations.kick')).toHaveLength(1);
+  });
+
   it('is left alone when they belong to the group', async () => {
     await slackEvent(r.h.bot.port, joined(r.channel.id, 'USTEER1', 'USECMGR1'));
     await settle(500);
