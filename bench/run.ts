@@ -21,6 +21,9 @@ import { status } from './scenarios/status.js';
 
 const quick = process.argv.includes('--quick');
 const startedAt = new Date();
+// The code measured is the code built at the start (`npm run bench` builds first), not what the
+// checkout holds by the end of a 20-minute run.
+const commit = gitDescription();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`bench: ${signal}; stopping the bots and redis-server`);
@@ -85,7 +88,7 @@ const header = {
     execSync('redis-server --version')
       .toString()
       .match(/v=(\S+)/)?.[1] ?? 'unknown',
-  commit: gitDescription(),
+  commit,
   seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
 };
 // Written as Prettier would, so `npm run lint` stays clean.
