@@ -346,6 +346,7 @@ export async function startBot(config: Config, options: BotOptions = {}): Promis
           redis: [redis, queueConnection],
           workers: [effectsWorker, remindersWorker, pollWorker],
           credentials: metrics.credentials,
+          sentinels: env.REDIS_SENTINELS !== undefined,
         }),
       metrics: async () => ({
         contentType: metrics.registry.contentType,

@@ -14,6 +14,8 @@ export interface ReadinessDeps {
   redis: readonly Redis[];
   workers: readonly Worker[];
   credentials: CredentialHealth;
+  /** Redis is found through REDIS_SENTINELS: the fix names them. */
+  sentinels?: boolean;
 }
 
 /** How long `/readyz` waits for Redis to answer PING. */
@@ -30,7 +32,11 @@ export async function readinessProblems(deps: ReadinessDeps): Promise<NotReady[]
     problems.push({
       check: 'redis',
       problem: `Redis did not answer PING within ${PING_TIMEOUT_MS / 1000} s`,
-      fix: 'check that Redis runs and that REDIS_URL (host, port, password, TLS) points at it',
+      fix: deps.sentinels
+        ? 'check that the sentinels of REDIS_SENTINELS answer and name a master for ' +
+          'REDIS_SENTINEL_NAME (`redis-cli -p 26379 SENTINEL get-master-addr-by-name <name>`), that ' +
+          'the master runs, and that REDIS_URL gives its password and TLS'
+        : 'check that Redis runs and that REDIS_URL (host, port, password, TLS) points at it',
     });
   }
   const stopped = deps.workers.filter((w) => !w.isRunning() || w.isPaused()).map((w) => w.name);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { readinessProblems } from '../../src/http/readiness.js';
@@ -102,6 +104,37 @@ describe('GET /healthz and /readyz', () => {
 });
 
 describe('readinessProblems', () => {
+  it('says what to check about Redis, naming the sentinels when they find it', async () => {
+    // A Redis that never answers: nothing listens on a port taken and closed again.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const dead = new Redis({ port: closed, lazyConnect: true, maxRetriesPerRequest: 0 });
+    dead.on('error', () => undefined);
+    try {
+      const problems = async (sentinels: boolean) =>
+        readinessProblems({
+          redis: [dead],
+          workers: [],
+          credentials: new CredentialHealth(),
+          sentinels,
+        });
+      const [direct] = await problems(false);
+      expect(direct).toEqual({
+        check: 'redis',
+        problem: expect.stringContaining('did not answer PING'),
+        fix: expect.stringContaining('REDIS_URL (host, port, password, TLS)'),
+      });
+      const [viaSentinels] = await problems(true);
+      expect(viaSentinels?.fix).toMatch(/REDIS_SENTINELS.*REDIS_SENTINEL_NAME.*REDIS_URL/s);
+    } finally {
+      dead.disconnect();
+    }
+  });
+
   it('names a BullMQ worker that stopped', async () => {
     const prefix = `vulnbot-test-${randomUUID().slice(0, 8)}:bull`;
     const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
