@@ -50,9 +50,7 @@ function vulnHelp(
   });
 }
 
-/** What the bot sent to that command's response_url (what the caller would have seen). */
-const answered = (h: Harness, responseId: string) =>
-  h.slack.responses.filter((r) => r.url === `/respond/${responseId}`);
+const answered = (h: Harness, responseId: string) => h.slack.answersTo(responseId);
 
 describe('forged requests are refused', () => {
   let h: Harness;

@@ -1,8 +1,6 @@
 import { eventually, slashCommand, startHarness, type Harness } from '../support/harness.js';
 
-/** What the bot sent to that command's response_url (what the caller sees). */
-const answered = (h: Harness, responseId: string) =>
-  h.slack.responses.filter((r) => r.url === `/respond/${responseId}`);
+const answered = (h: Harness, responseId: string) => h.slack.answersTo(responseId);
 
 describe('a /vuln command is acknowledged before any work', () => {
   let h: Harness;

@@ -154,6 +154,11 @@ export class SlackStandIn {
     return this.url.replace(/\/api\/$/, `/respond/${id}`);
   }
 
+  /** What was sent to `responseUrl(id)` (what the person who typed the command saw). */
+  answersTo(id: string): { url: string; body: Record<string, unknown> }[] {
+    return this.responses.filter((r) => r.url === `/respond/${id}`);
+  }
+
   get url(): string {
     const port = (this.server?.address() as AddressInfo).port;
     return `http://127.0.0.1:${port}/api/`;
