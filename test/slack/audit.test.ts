@@ -110,6 +110,13 @@ describe('a person added to a report channel from outside its group (member_join
     expect(dm.text).toContain(`\`/vuln request-access ${GHSA} [reason]\``);
     expect(dm.text).not.toContain(REPO); // why, and how to ask: nothing of the report itself
 
+    // The message to them is a job of its own: it may come before the managers' notice.
+    await eventually(
+      () => saying(r.channel, '<@UINTERN> (added by <@UMAINT1>) was removed').length > 0,
+      3_000,
+      'the notice to the managers',
+    );
+    await settle(300);
     const alerts = saying(r.channel, '<@UINTERN> (added by <@UMAINT1>) was removed');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.text).toContain('<@USECMGR1>');
@@ -254,9 +261,19 @@ describe('the membership audit (at start and every pollEvery)', () => {
       );
       expect(formerDm.text).toContain('no longer in the need-to-know group');
 
-      const outsider = saying(channel, '<@UINTERN> was removed')[0];
+      const outsider = await eventually(
+        () => saying(channel, '<@UINTERN> was removed')[0],
+        3_000,
+        'the notice about the outsider',
+      );
       expect(outsider?.text).toContain('membership check');
       expect(outsider?.text).toContain('<@USECMGR1>');
+      await eventually(
+        () => saying(channel, '<@UOLD1> was removed from this channel').length > 0,
+        3_000,
+        'the notice about the former member',
+      );
+      await settle(300);
       expect(saying(channel, '<@UOLD1> was removed from this channel')).toHaveLength(1);
       await onTimeline(h, { type: 'outsider-removed', user: 'UINTERN', via: 'audit' }, 'outsider');
       await onTimeline(h, { type: 'member-removed', user: 'UOLD1' }, 'former member');
