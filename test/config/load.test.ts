@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeConfig } from '../../src/cli/checkConfig.js';
 import { ConfigError, loadConfig, parsePolicy } from '../../src/config/load.js';
+import { minimalEnv } from '../support/minimalEnv.js';
 
 const MINIMAL = 'announceChannel: C0123\nsecurityManagers: [U01]\n';
 
@@ -116,14 +117,7 @@ describe('environment', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vulnbot-config-'));
   const policyPath = join(dir, 'vulnbot.yml');
   writeFileSync(policyPath, MINIMAL);
-  const valid = {
-    SLACK_BOT_TOKEN: 'xoxb-1',
-    SLACK_SIGNING_SECRET: 's'.repeat(32),
-    GITHUB_TOKEN: 'g',
-    GITHUB_WEBHOOK_SECRET: 'w'.repeat(32),
-    VULNBOT_CONFIG: policyPath,
-    VULNBOT_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
-  };
+  const valid = minimalEnv(policyPath);
 
   it('applies the contract defaults', () => {
     const { env } = loadConfig(valid);

@@ -4,19 +4,13 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/run.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { describeRedis, redisOptions } from '../../src/redis/connect.js';
+import { minimalEnv } from '../support/minimalEnv.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vulnbot-sentinel-env-'));
 const policyPath = join(dir, 'vulnbot.yml');
 writeFileSync(policyPath, 'announceChannel: C0123\nsecurityManagers: [U01]\n');
 
-const valid = {
-  SLACK_BOT_TOKEN: 'xoxb-1',
-  SLACK_SIGNING_SECRET: 's'.repeat(32),
-  GITHUB_TOKEN: 'g',
-  GITHUB_WEBHOOK_SECRET: 'w'.repeat(32),
-  VULNBOT_CONFIG: policyPath,
-  VULNBOT_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
-};
+const valid = minimalEnv(policyPath);
 
 function problemsOf(environment: Record<string, string>): string[] {
   try {

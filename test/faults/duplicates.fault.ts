@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { fastPolicy, FaultWorld, ghsaId, reportBody, sleep, type Bot } from './support.js';
+import {
+  CLOCK_STEPS,
+  fastPolicy,
+  FaultWorld,
+  ghsaId,
+  reportBody,
+  sleep,
+  type Bot,
+} from './support.js';
 
 /**
  * One report told to vulnbot many times at once: GitHub's redeliveries (same body, same id),
@@ -22,7 +30,6 @@ const POLICY = fastPolicy({
   maxEscalations: 1,
   pollEvery: '1s',
 });
-const CLOCK = ['remind-reminder-1', 'remind-reminder-2', 'remind-deadline', 'remind-escalation-1'];
 
 describe('the same report, many times at once', () => {
   let world: FaultWorld;
@@ -39,9 +46,9 @@ describe('the same report, many times at once', () => {
   /** Waits until every clock message of `ids` is in, then that the bots have nothing left to do. */
   async function untilClockDone(ids: string[]): Promise<void> {
     await world.until(
-      () => world.clockProblems(ids, CLOCK).length === 0,
+      () => world.clockProblems(ids, CLOCK_STEPS).length === 0,
       () =>
-        `every clock message of ${ids.length} reports (${world.clockProblems(ids, CLOCK).join(', ')})`,
+        `every clock message of ${ids.length} reports (${world.clockProblems(ids, CLOCK_STEPS).join(', ')})`,
       90_000,
     );
     await world.until(() => world.effectsIdle(), 'the effects queue to be idle');
@@ -73,7 +80,7 @@ describe('the same report, many times at once', () => {
 
       await untilClockDone([id]);
       expect(world.problems([id])).toEqual([]);
-      expect(world.clockProblems([id], CLOCK)).toEqual([]);
+      expect(world.clockProblems([id], CLOCK_STEPS)).toEqual([]);
       // One `conversations.create` accepted: a second would be a second channel, or a
       // `name_taken` refusal (a try that raced the first), which is allowed.
       expect(world.botChannels()).toHaveLength(1);
@@ -108,6 +115,6 @@ describe('the same report, many times at once', () => {
         expect(world.channelsOf(id)).toHaveLength(1);
         expect(world.posts(id, 'summary')).toHaveLength(1);
       }
-      expect(world.clockProblems(ids, CLOCK)).toEqual([]);
+      expect(world.clockProblems(ids, CLOCK_STEPS)).toEqual([]);
     }));
 });

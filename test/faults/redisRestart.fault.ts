@@ -1,4 +1,4 @@
-import { fastPolicy, FaultWorld, ghsaId, reportBody, sleep } from './support.js';
+import { CLOCK_STEPS, fastPolicy, FaultWorld, ghsaId, reportBody, sleep } from './support.js';
 
 /**
  * Redis restarted (a clean SHUTDOWN: AOF fsynced, as a host reboot or an upgrade does) while
@@ -19,7 +19,6 @@ const POLICY = fastPolicy({
   overdueEvery: '4s',
   maxEscalations: 1,
 });
-const CLOCK = ['remind-reminder-1', 'remind-reminder-2', 'remind-deadline', 'remind-escalation-1'];
 /** Redis stays down this long: reminders falling due meanwhile must be posted once it is back. */
 const DOWN_MS = 3_000;
 
@@ -62,8 +61,8 @@ describe('Redis restarted with reminders pending', () => {
       await world.redis.start();
 
       await world.until(
-        () => world.clockProblems(ids, CLOCK).length === 0,
-        () => `every clock message once (${world.clockProblems(ids, CLOCK).join('; ')})`,
+        () => world.clockProblems(ids, CLOCK_STEPS).length === 0,
+        () => `every clock message once (${world.clockProblems(ids, CLOCK_STEPS).join('; ')})`,
         90_000,
       );
       await world.until(async () => {
@@ -71,7 +70,7 @@ describe('Redis restarted with reminders pending', () => {
         return left.every((jobs) => Object.keys(jobs).length === 0);
       }, 'every reminder job to have run');
       await sleep(2_000); // a retried job that posts twice would show by now
-      expect(world.clockProblems(ids, CLOCK)).toEqual([]);
+      expect(world.clockProblems(ids, CLOCK_STEPS)).toEqual([]);
       expect(world.problems(ids)).toEqual([]);
       // The bot carried on through both restarts: the same process, still healthy.
       expect(bot.child.exitCode).toBeNull();

@@ -23,7 +23,15 @@ import {
   stopProcess,
 } from '../support/processes.js';
 import { SlackStandIn } from '../support/slackStandIn.js';
-import { fastPolicy, ghsaId, killProcess, REPO, reportBody, sleep } from './support.js';
+import {
+  CLOCK_STEPS,
+  fastPolicy,
+  ghsaId,
+  killProcess,
+  REPO,
+  reportBody,
+  sleep,
+} from './support.js';
 
 /**
  * Redis Sentinel (issue 12, item 2): a master, a replica and three sentinels on this machine; a
@@ -55,7 +63,6 @@ const POLICY = fastPolicy({
   maxEscalations: 1,
   pollEvery: '1h',
 });
-const CLOCK = ['remind-reminder-1', 'remind-reminder-2', 'remind-deadline', 'remind-escalation-1'];
 
 /** GitHub gives up on a delivery not answered within 10 s. */
 const GITHUB_TIMEOUT_MS = 10_000;
@@ -209,7 +216,7 @@ function problems(ids: string[]): string[] {
       const key = String(payload['key']);
       counts[key] = (counts[key] ?? 0) + 1;
     }
-    for (const key of ['summary', ...CLOCK])
+    for (const key of ['summary', ...CLOCK_STEPS])
       if (counts[key] !== 1) found.push(`${id}: ${key} posted ${counts[key] ?? 0} times`);
     for (const [key, n] of Object.entries(counts))
       if (n > 1) found.push(`${id}: ${key} posted ${n} times`);

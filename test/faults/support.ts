@@ -45,6 +45,14 @@ export const MAINTAINER = 'UMAINT1';
 /** Someone outside every need-to-know group. */
 export const OUTSIDER = 'UOUTSIDER1';
 
+/** Every step of a response clock under `fastPolicy` with two reminders and one escalation. */
+export const CLOCK_STEPS = [
+  'remind-reminder-1',
+  'remind-reminder-2',
+  'remind-deadline',
+  'remind-escalation-1',
+];
+
 /**
  * A policy on a compressed clock: the 14-day window in seconds, so reminders fire while the test
  * waits. Defaults: reminders at 5 s and 10 s, deadline at 20 s, one escalation 5 s later; the
