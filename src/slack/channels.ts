@@ -324,19 +324,45 @@ export class ReportChannels {
     return (await this.redis.hexists(this.keys.posted(ghsaId), key)) === 1;
   }
 
-  /** Archives the report's channel; one already archived is fine. */
+  /**
+   * Archives the report's channel once: a second try (a redelivered effect, a drain racing
+   * another on a second replica) finds it archived by vulnbot and does not call Slack, so a
+   * channel someone unarchived meanwhile stays that way and the audit alerts the managers about
+   * it, instead of a late duplicate archiving it again unseen. Answers whether this call archived
+   * it (Slack's `already_archived` counts as done, not as archived by this call).
+   */
   async archive(ghsaId: string, channelId: string): Promise<boolean> {
-    let archived = true;
-    try {
-      await this.slack.conversations.archive({ channel: channelId });
-    } catch (error) {
-      if (slackErrorCode(error) !== 'already_archived') throw error;
-      archived = false;
+    const postedKey = this.keys.posted(ghsaId);
+    const claim = this.keys.claim(ghsaId, ARCHIVED);
+    for (let wait = 0; ; wait++) {
+      const token = randomUUID();
+      const [state] = (await CLAIM.run(
+        this.redis,
+        [postedKey, claim],
+        [ARCHIVED, token, CLAIM_LEASE_MS, RECOVERED],
+      )) as [number, string];
+      if (state === 1) return false;
+      if (state === 3) {
+        let archived = true;
+        try {
+          await this.slack.conversations.archive({ channel: channelId });
+        } catch (error) {
+          if (slackErrorCode(error) !== 'already_archived') {
+            await RELEASE.run(this.redis, [claim], [token]);
+            throw error;
+          }
+          archived = false;
+        }
+        // Before it is remembered: the audit checks that archived report channels stay so.
+        await this.redis.sadd(this.keys.archivedChannels(), ghsaId);
+        await REMEMBER.run(this.redis, [postedKey, claim], [ARCHIVED, '1', '', '', token]);
+        return archived;
+      }
+      // Another process is archiving it right now: wait for its answer.
+      if (wait >= CLAIM_WAITS)
+        throw new Error(`another process is still archiving the channel of ${ghsaId}`);
+      await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
     }
-    await this.redis.hset(this.keys.posted(ghsaId), ARCHIVED, '1');
-    // The audit checks that archived report channels stay archived.
-    await this.redis.sadd(this.keys.archivedChannels(), ghsaId);
-    return archived;
   }
 
   /** Whether vulnbot archived the report's channel. */

@@ -144,7 +144,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Removes only this test's keys: the Redis may be shared, so it is never flushed. */
-async function deleteNamespace(redis: Redis, namespace: string): Promise<void> {
+export async function deleteNamespace(redis: Redis, namespace: string): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 500);
