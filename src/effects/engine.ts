@@ -17,12 +17,7 @@ import { actorId, type Actor } from '../reports/notices.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
 import type { TimelineEntry } from '../reports/timeline.js';
-import {
-  reportChannelTopic,
-  reportSummaryMessage,
-  section,
-  type SlackMessage,
-} from '../slack/blocks.js';
+import { section, type SlackMessage } from '../slack/blocks.js';
 import type { ReportChannels } from '../slack/channels.js';
 import { announcementMessage, renderNotice, snoozedMessage } from '../slack/notices.js';
 import { slackErrorCode, UNREACHABLE_USER } from '../slack/platformError.js';
@@ -197,7 +192,8 @@ export class Engine {
         await this.deps.store.outboxDrained(ghsaId);
         return true;
       }
-      // One read per batch: effects decided together, on one revision.
+      // One read per batch: effects decided together, on one revision (except the summary and
+      // topic refresh, which shows the latest one: it reads again inside its claim).
       const report = await this.deps.store.get(ghsaId);
       for (const { id, effect } of pending) {
         try {
@@ -375,14 +371,14 @@ export class Engine {
         return;
       }
       case 'refresh':
-        if (!report.channelId || (await this.isArchived(report))) return;
-        await channels.updatePosted(
+        // Rendered from the report as read inside the refresh's claim, not from `report`: a
+        // drain's copy (one read per batch) may be older than what another drain, on this replica
+        // or another, has shown since; writing it would put the replaced state back.
+        await channels.refresh(
           ghsaId,
-          report.channelId,
-          'summary',
-          reportSummaryMessage(report, now),
+          () => store.get(ghsaId),
+          () => this.deps.now(),
         );
-        await channels.setTopic(ghsaId, report.channelId, reportChannelTopic(report, now));
         return;
       case 'schedule': {
         // A step already due is said at once, which needs the channel and its summary: until

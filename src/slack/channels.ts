@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { LuaScript } from '../redis/script.js';
 import type { Keys } from '../reports/keys.js';
 import type { Report } from '../reports/report.js';
-import type { SlackMessage } from './blocks.js';
+import { reportChannelTopic, reportSummaryMessage, type SlackMessage } from './blocks.js';
 import { reportChannelName } from './channelName.js';
 import { slackErrorCode, slackHeldUntil } from './platformError.js';
 
@@ -24,12 +24,24 @@ const CLAIM_WAITS = 50;
 /** Marks a report whose channel was found again by name after a crash. */
 const RECOVERED = 'recovered-channel';
 const ARCHIVED = 'archived-channel';
+/** The claim a refresh of the summary and topic holds (one refresh of a report at a time). */
+const REFRESHING = 'refresh';
+/** Refreshes done again at once when their claim ran out while they wrote, before giving up. */
+const REFRESH_TRIES = 3;
 /** Messages `updatePosted` re-renders: the summary. */
 const UPDATED_LATER: ReadonlySet<string> = new Set(['summary']);
 // Releases a claim only if it is still ours (it may have expired and been taken).
 const RELEASE = new LuaScript(
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
 );
+// Ends a refresh: releases its claim if it is still ours (answers 1). Otherwise (answers 0) it
+// ran out while this refresh wrote, another one may have written in between, in either order,
+// so what Redis says is shown may not be what Slack shows: that is forgotten, and the next
+// refresh writes instead of comparing. KEYS: claim, posted hash; ARGV: token, fields to forget.
+const END_REFRESH = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+redis.call('HDEL', KEYS[2], ARGV[2], ARGV[3])
+return 0`);
 // Claims the right to post message ARGV[1] once: {1, ts} when it is already posted, {2} when
 // another try holds the claim, {3, '1'|'0'} when claimed ('1': an earlier try began, or the
 // channel was found again after a crash, so the message may be there already). One round trip.
@@ -212,11 +224,77 @@ export class ReportChannels {
     return this.wasPosted(ghsaId, `dm-${key}`);
   }
 
+  /**
+   * Brings the channel's summary message and topic in line with the report as stored now: `read`
+   * loads it, and is called only once this refresh holds the report's refresh claim (a lease, as
+   * `postOnce` takes). Drains of one outbox can run at once (inline after a command, a job, the
+   * reconcile sweep, on several replicas), each with a copy of the report read earlier; rendering
+   * such a copy could put back the state a newer change replaced, or leave Redis remembering one
+   * render while Slack shows the other, so that later refreshes are skipped. Under the claim, two
+   * refreshes never interleave, and each renders, compares and writes from a read at least as new
+   * as the one before it wrote. A refresh that finds the claim held waits for it (the holder may
+   * have read before the change this one is for), then throws after CLAIM_WAITS: the caller
+   * retries (the effect stays in the outbox), so none is lost. A claim whose holder died expires
+   * after CLAIM_LEASE_MS. A holder too slow for its lease (Slack hanging) finds out when it ends
+   * and writes again at once, from a fresh read and without comparing.
+   */
+  async refresh(
+    ghsaId: string,
+    read: () => Promise<Report | undefined>,
+    now: () => Date,
+  ): Promise<void> {
+    const claim = this.keys.claim(ghsaId, REFRESHING);
+    const postedKey = this.keys.posted(ghsaId);
+    let force = false;
+    for (let wait = 0, tries = 0; ;) {
+      const token = randomUUID();
+      if ((await this.redis.set(claim, token, 'PX', CLAIM_LEASE_MS, 'NX')) !== 'OK') {
+        if (++wait > CLAIM_WAITS)
+          throw new Error(`another process is still refreshing the channel of ${ghsaId}`);
+        await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
+        continue;
+      }
+      let kept: boolean;
+      try {
+        const report = await read();
+        if (!report?.channelId || (await this.isArchived(ghsaId))) return;
+        const at = now();
+        await this.updatePosted(
+          ghsaId,
+          report.channelId,
+          'summary',
+          reportSummaryMessage(report, at),
+          force,
+        );
+        await this.setTopic(ghsaId, report.channelId, reportChannelTopic(report, at), force);
+      } finally {
+        kept =
+          Number(
+            await END_REFRESH.run(
+              this.redis,
+              [claim, postedKey],
+              [token, 'shown-summary', 'topic'],
+            ),
+          ) === 1;
+      }
+      if (kept) return;
+      this.log.warn({ ghsaId }, 'refresh outlasted its claim: writing it again');
+      if (++tries >= REFRESH_TRIES)
+        throw new Error(`refreshing the channel of ${ghsaId} kept outlasting its claim`);
+      force = true;
+    }
+  }
+
   /** Sets the topic unless it is already `topic` (each change shows in the channel). */
-  async setTopic(ghsaId: string, channelId: string, topic: string): Promise<void> {
+  private async setTopic(
+    ghsaId: string,
+    channelId: string,
+    topic: string,
+    force: boolean,
+  ): Promise<void> {
     const postedKey = this.keys.posted(ghsaId);
     const shown = digestOf(topic);
-    if ((await this.redis.hget(postedKey, 'topic')) === shown) return;
+    if (!force && (await this.redis.hget(postedKey, 'topic')) === shown) return;
     await this.slack.conversations.setTopic({ channel: channelId, topic });
     await this.redis.hset(postedKey, 'topic', shown);
   }
@@ -265,8 +343,9 @@ export class ReportChannels {
             key,
             ts,
             `shown-${key}`,
-            // Only a message that is re-rendered later needs to remember what it shows.
-            UPDATED_LATER.has(key) ? digestOf(message) : '',
+            // Only a message that is re-rendered later needs to remember what it shows; one found
+            // in the history shows what an earlier try rendered, so the next refresh rewrites it.
+            UPDATED_LATER.has(key) && found === undefined ? digestOf(message) : '',
             token,
           ],
         );
@@ -297,17 +376,18 @@ export class ReportChannels {
   }
 
   /** Re-renders a message posted once (the summary), unless it already shows `message`. */
-  async updatePosted(
+  private async updatePosted(
     ghsaId: string,
     channelId: string,
     key: string,
     message: SlackMessage,
+    force: boolean,
   ): Promise<void> {
     const postedKey = this.keys.posted(ghsaId);
     const ts = await this.redis.hget(postedKey, key);
     if (!ts) return;
     const digest = digestOf(message);
-    if ((await this.redis.hget(postedKey, `shown-${key}`)) === digest) return;
+    if (!force && (await this.redis.hget(postedKey, `shown-${key}`)) === digest) return;
     await this.slack.chat.update({ channel: channelId, ts, ...message });
     await this.redis.hset(postedKey, `shown-${key}`, digest);
   }

@@ -4,7 +4,7 @@ import type { AdvisoryGateway } from '../github/advisories.js';
 import { checkLatestRelease } from '../github/latestReleaseCheck.js';
 import type { Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
-import { reportChannelTopic, reportSummaryMessage, section } from './blocks.js';
+import { reportSummaryMessage, section } from './blocks.js';
 import type { InviteResult, ReportChannels } from './channels.js';
 import { escapeSlackText } from './escape.js';
 
@@ -56,13 +56,25 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
 
   const invites = await deps.members.invite(report, channelId);
 
-  await channels.setTopic(ghsaId, channelId, reportChannelTopic(report, deps.now()));
+  // The topic and the summary show the report as stored when they are written, not `report`
+  // (read before the channel and the invites): a change stored meanwhile (a command, another
+  // replica's drain that already refreshed the topic) must not be replaced by the older state.
+  // The topic goes through the claimed refresh, which reads the report again (it leaves the
+  // summary alone until the summary is posted).
+  const read = () => store.get(ghsaId);
+  await channels.refresh(ghsaId, read, deps.now);
+  const shown = (await read()) ?? report;
   const summary = await channels.postOnce(
     ghsaId,
     channelId,
     'summary',
-    reportSummaryMessage(report, deps.now()),
+    reportSummaryMessage(shown, deps.now()),
   );
+  // A change stored after `shown` was read may have been refreshed before the summary's ts was
+  // remembered (nothing to update then), and a summary an earlier try posted shows what that
+  // try read: either way the summary is brought up to date now, through the same refresh.
+  const [latestRev] = await store.revisions([ghsaId]);
+  if (!summary.fresh || latestRev !== shown.rev) await channels.refresh(ghsaId, read, deps.now);
   if (summary.fresh) {
     await store.appendTimeline(ghsaId, {
       type: 'summary-posted',
