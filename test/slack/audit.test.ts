@@ -1,15 +1,12 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { QUEUES } from '../../src/jobs/queues.js';
 import {
   deliverWebhook,
   eventually,
   fixture,
   freshReport,
-  REDIS_URL,
   settle,
   slackEvent,
   startHarness,
+  startupAuditsDone,
   type Harness,
 } from '../support/harness.js';
 import type { StandInChannel } from '../support/slackStandIn.js';
@@ -59,29 +56,6 @@ async function onTimeline(h: Harness, entry: Record<string, unknown>, what: stri
     12_000,
     what,
   );
-}
-
-/**
- * Waits until the poll queue has nothing running or waiting: the audits the bot runs at start
- * (its start-up audit and first poll) are done, so a test of the join path is not raced by them
- * (both would kick; whichever wins, the person is out, but the test could not say who said so).
- */
-async function startupAuditsDone(h: Harness): Promise<void> {
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(QUEUES.poll, { connection, prefix: `${h.namespace}:bull` });
-  try {
-    await eventually(
-      async () => {
-        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized');
-        return counts['active'] === 0 && counts['waiting'] === 0 && counts['prioritized'] === 0;
-      },
-      10_000,
-      'the start-up audits',
-    );
-  } finally {
-    await queue.close();
-    await connection.quit();
-  }
 }
 
 /** Messages in `channel` whose text contains `part`. */

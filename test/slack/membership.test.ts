@@ -1,10 +1,12 @@
-import { eventually, settle, slackEvent } from '../support/harness.js';
+import { eventually, settle, slackEvent, startupAuditsDone } from '../support/harness.js';
 import { reportWithChannel, type ReportSetup } from '../commands/commandsSupport.js';
 
 describe('report channels keep everyone else out (P2)', () => {
   let r: ReportSetup;
   beforeEach(async () => {
     r = await reportWithChannel();
+    // The audits at start would kick an outsider too: the join path is tested alone.
+    await startupAuditsDone(r.h);
   });
   afterEach(async () => {
     await r.h.close();

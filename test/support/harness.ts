@@ -1,10 +1,12 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startBot, type BotOptions, type RunningBot } from '../../src/bot.js';
 import { envSchema } from '../../src/config/env.js';
 import { parsePolicy, type Config } from '../../src/config/load.js';
+import { QUEUES } from '../../src/jobs/queues.js';
 import { createLogger } from '../../src/log.js';
 import { Keys } from '../../src/reports/keys.js';
 import { Sealer } from '../../src/reports/sealed.js';
@@ -312,4 +314,27 @@ export async function eventually<T>(
 /** Lets queued work run, for asserting that nothing more happens. */
 export function settle(ms = 500): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Waits until the poll queue has nothing running or waiting: the audits the bot runs at start
+ * (its start-up audit and first poll) are done, so a test of the join path is not raced by them
+ * (both would kick; whichever wins, the person is out, but the test could not say who said so).
+ */
+export async function startupAuditsDone(h: Harness): Promise<void> {
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUES.poll, { connection, prefix: `${h.namespace}:bull` });
+  try {
+    await eventually(
+      async () => {
+        const counts = await queue.getJobCounts('active', 'waiting', 'prioritized');
+        return counts['active'] === 0 && counts['waiting'] === 0 && counts['prioritized'] === 0;
+      },
+      10_000,
+      'the start-up audits',
+    );
+  } finally {
+    await queue.close();
+    await connection.quit();
+  }
 }
