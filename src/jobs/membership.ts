@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Policy } from '../config/policy.js';
 import { needToKnowGroup } from '../policy/needToKnow.js';
+import { withLease } from '../redis/lease.js';
 import type { Keys } from '../reports/keys.js';
 import { grantedAccess, type Report } from '../reports/report.js';
 import type { ReportStore } from '../reports/store.js';
@@ -366,6 +367,20 @@ export class Membership implements GroupInviter {
    * may pass by itself.
    */
   private async settleMissing(
+    report: Report,
+    channelId: string,
+    failed: InviteResult['failed'],
+  ): Promise<{ missing: string[]; retryable: boolean }> {
+    // The invite job and the audit can settle one report at once: each would read that nobody
+    // was alerted about yet and alert the managers, twice. One at a time, each reads what the
+    // last one wrote.
+    const { redis, keys } = this.deps;
+    return withLease(redis, keys.claim(report.ghsaId, INVITE_ALERTED), () =>
+      this.settleMissingNow(report, channelId, failed),
+    );
+  }
+
+  private async settleMissingNow(
     report: Report,
     channelId: string,
     failed: InviteResult['failed'],

@@ -56,25 +56,18 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
 
   const invites = await deps.members.invite(report, channelId);
 
-  // The topic and the summary show the report as stored when they are written, not `report`
-  // (read before the channel and the invites): a change stored meanwhile (a command, another
-  // replica's drain that already refreshed the topic) must not be replaced by the older state.
-  // The topic goes through the claimed refresh, which reads the report again (it leaves the
-  // summary alone until the summary is posted).
-  const read = () => store.get(ghsaId);
-  await channels.refresh(ghsaId, read, deps.now);
-  const shown = (await read()) ?? report;
   const summary = await channels.postOnce(
     ghsaId,
     channelId,
     'summary',
-    reportSummaryMessage(shown, deps.now()),
+    reportSummaryMessage(report, deps.now()),
   );
-  // A change stored after `shown` was read may have been refreshed before the summary's ts was
-  // remembered (nothing to update then), and a summary an earlier try posted shows what that
-  // try read: either way the summary is brought up to date now, through the same refresh.
-  const [latestRev] = await store.revisions([ghsaId]);
-  if (!summary.fresh || latestRev !== shown.rev) await channels.refresh(ghsaId, read, deps.now);
+  // Then the claimed refresh sets the topic and brings the summary up to the report as stored
+  // now, not `report` (read before the channel and the invites): a change stored meanwhile (a
+  // command; another replica's drain, which refreshed before the summary was there) shows, and
+  // is never replaced by the older state. A summary an earlier try posted, found again after a
+  // crash, is rewritten by it too (postOnce remembers no rendering for it).
+  await channels.refresh(ghsaId, () => store.get(ghsaId), deps.now);
   if (summary.fresh) {
     await store.appendTimeline(ghsaId, {
       type: 'summary-posted',

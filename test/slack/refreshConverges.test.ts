@@ -12,7 +12,7 @@ import { Membership } from '../../src/jobs/membership.js';
 import { QUEUES } from '../../src/jobs/queues.js';
 import { ReminderSchedule } from '../../src/jobs/schedule.js';
 import { Keys } from '../../src/reports/keys.js';
-import { newReport, type Report } from '../../src/reports/report.js';
+import type { Report } from '../../src/reports/report.js';
 import { Sealer } from '../../src/reports/sealed.js';
 import { ReportStore } from '../../src/reports/store.js';
 import { reportChannelTopic, reportSummaryMessage } from '../../src/slack/blocks.js';
@@ -21,6 +21,7 @@ import { openReportChannel } from '../../src/slack/reportChannelFlow.js';
 import { GitHubStandIn } from '../support/githubStandIn.js';
 import { DEFAULT_POLICY, deleteNamespace, eventually, REDIS_URL } from '../support/harness.js';
 import { SlackStandIn, type StandInChannel } from '../support/slackStandIn.js';
+import { storeNewReport } from '../support/storedReport.js';
 
 /**
  * A report's channel summary and topic are re-rendered by the `refresh` effect, from whichever
@@ -87,31 +88,8 @@ afterEach(async () => {
 });
 
 /** A new report in the store (no channel yet). */
-async function storeReport(): Promise<Report> {
-  const report = newReport(
-    {
-      ghsaId: GHSA,
-      repo: 'pi-hole/land_of_confusion',
-      htmlUrl: `https://github.com/pi-hole/land_of_confusion/security/advisories/${GHSA}`,
-      summary: 'Path traversal in the loader',
-      severity: 'high',
-      reporter: 'alice',
-      state: 'triage',
-      cveId: null,
-      createdAt: null,
-      updatedAt: null,
-    },
-    policy,
-    now(),
-  );
-  await store.ingest(report, {
-    type: 'reported',
-    reporter: 'alice',
-    deadline: report.deadline,
-    at: report.reportedAt,
-    actor: 'github:alice',
-  });
-  return report;
+function storeReport(): Promise<Report> {
+  return storeNewReport(store, policy, GHSA, now());
 }
 
 /** A change stored the way a decision stores it (here: the response deadline moved). */
