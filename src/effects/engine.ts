@@ -371,12 +371,16 @@ export class Engine {
         return;
       }
       case 'refresh':
-        // Rendered from the report as read inside the refresh's claim, not from `report`: a
-        // drain's copy (one read per batch) may be older than what another drain, on this replica
-        // or another, has shown since; writing it would put the replaced state back.
+        // Rendered from the report as stored when the refresh holds its claim, not from `report`
+        // as such: a drain's copy (one read per batch) may be older than what another drain, on
+        // this replica or another, has shown since; writing it would put the replaced state
+        // back. The copy is used when it is still the stored revision (one HGET, no full read).
         await channels.refresh(
           ghsaId,
-          () => store.get(ghsaId),
+          async () => {
+            const [rev] = await store.revisions([ghsaId]);
+            return rev === report.rev ? report : store.get(ghsaId);
+          },
           () => this.deps.now(),
         );
         return;
