@@ -373,14 +373,10 @@ export class Engine {
       case 'refresh':
         // Rendered from the report as stored when the refresh holds its claim, not from `report`
         // as such: a drain's copy (one read per batch) may be older than what another drain, on
-        // this replica or another, has shown since; writing it would put the replaced state
-        // back. The copy is used when it is still the stored revision (one HGET, no full read).
+        // this replica or another, has shown since; writing it would put the replaced state back.
         await channels.refresh(
           ghsaId,
-          async () => {
-            const [rev] = await store.revisions([ghsaId]);
-            return rev === report.rev ? report : store.get(ghsaId);
-          },
+          () => store.latest(report),
           () => this.deps.now(),
         );
         return;

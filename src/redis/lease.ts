@@ -19,10 +19,18 @@ export interface LeaseOptions {
 const DEFAULTS: LeaseOptions = { leaseMs: 30_000, pollMs: 50, waitMs: 10_000 };
 
 /**
+ * The work ran longer than the lease, so another process may have held it meanwhile and done
+ * its work beside this one: thrown after the work, for the caller to put right (or retry).
+ */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+/**
  * Runs `work` while holding `key` in Redis (SET NX PX with a token of its own): one holder at a
  * time, across every process on this Redis. A caller that finds it held waits its turn, and
  * throws after `waitMs` so that its job is retried later instead of doing the work beside the
- * holder.
+ * holder. Throws `LeaseLostError` once `work` is done if the lease ran out before it was.
  */
 export async function withLease<T>(
   redis: Redis,
@@ -37,9 +45,13 @@ export async function withLease<T>(
     if (Date.now() > giveUpAt) throw new Error(`${key} is still held by another process`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+  let value: T;
+  let kept: boolean;
   try {
-    return await work();
+    value = await work();
   } finally {
-    await RELEASE.run(redis, [key], [token]);
+    kept = Number(await RELEASE.run(redis, [key], [token])) === 1;
   }
+  if (!kept) throw new LeaseLostError(`${key} ran out before its work was done`);
+  return value;
 }

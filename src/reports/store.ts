@@ -250,6 +250,15 @@ export class ReportStore {
     });
   }
 
+  /**
+   * The report as stored now: `known` itself while its revision is still the stored one (one
+   * HGET instead of a full read and decryption), else a fresh read.
+   */
+  async latest(known: Report): Promise<Report | undefined> {
+    const [rev] = await this.revisions([known.ghsaId]);
+    return rev === known.rev ? known : this.get(known.ghsaId);
+  }
+
   async get(ghsaId: string): Promise<Report | undefined> {
     const hash = await this.redis.hgetall(this.keys.report(ghsaId));
     if (Object.keys(hash).length === 0) return undefined;

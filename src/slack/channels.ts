@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { LeaseLostError, withLease } from '../redis/lease.js';
 import { LuaScript } from '../redis/script.js';
 import type { Keys } from '../reports/keys.js';
 import type { Report } from '../reports/report.js';
@@ -28,20 +29,18 @@ const ARCHIVED = 'archived-channel';
 const REFRESHING = 'refresh';
 /** Refreshes done again at once when their claim ran out while they wrote, before giving up. */
 const REFRESH_TRIES = 3;
+/** The leases of a refresh and an archive: held and waited for as a post's claim is. */
+const LEASE = {
+  leaseMs: CLAIM_LEASE_MS,
+  pollMs: CLAIM_POLL_MS,
+  waitMs: CLAIM_WAITS * CLAIM_POLL_MS,
+};
 /** Messages `updatePosted` re-renders: the summary. */
 const UPDATED_LATER: ReadonlySet<string> = new Set(['summary']);
 // Releases a claim only if it is still ours (it may have expired and been taken).
 const RELEASE = new LuaScript(
   `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
 );
-// Ends a refresh: releases its claim if it is still ours (answers 1). Otherwise (answers 0) it
-// ran out while this refresh wrote, another one may have written in between, in either order,
-// so what Redis says is shown may not be what Slack shows: that is forgotten, and the next
-// refresh writes instead of comparing. KEYS: claim, posted hash; ARGV: token, fields to forget.
-const END_REFRESH = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-redis.call('HDEL', KEYS[2], ARGV[2], ARGV[3])
-return 0`);
 // Claims the right to post message ARGV[1] once: {1, ts} when it is already posted, {2} when
 // another try holds the claim, {3, '1'|'0'} when claimed ('1': an earlier try began, or the
 // channel was found again after a crash, so the message may be there already). One round trip.
@@ -244,45 +243,37 @@ export class ReportChannels {
     now: () => Date,
   ): Promise<void> {
     const claim = this.keys.claim(ghsaId, REFRESHING);
-    const postedKey = this.keys.posted(ghsaId);
-    let force = false;
-    for (let wait = 0, tries = 0; ;) {
-      const token = randomUUID();
-      if ((await this.redis.set(claim, token, 'PX', CLAIM_LEASE_MS, 'NX')) !== 'OK') {
-        if (++wait > CLAIM_WAITS)
-          throw new Error(`another process is still refreshing the channel of ${ghsaId}`);
-        await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
-        continue;
-      }
-      let kept: boolean;
+    for (let tries = 1, force = false; ; tries++, force = true) {
       try {
-        const report = await read();
-        if (!report?.channelId || (await this.isArchived(ghsaId))) return;
-        const at = now();
-        await this.updatePosted(
-          ghsaId,
-          report.channelId,
-          'summary',
-          reportSummaryMessage(report, at),
-          force,
-        );
-        await this.setTopic(ghsaId, report.channelId, reportChannelTopic(report, at), force);
-      } finally {
-        kept =
-          Number(
-            await END_REFRESH.run(
-              this.redis,
-              [claim, postedKey],
-              [token, 'shown-summary', 'topic'],
-            ),
-          ) === 1;
+        await withLease(this.redis, claim, () => this.refreshHeld(ghsaId, read, now, force), LEASE);
+        return;
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) throw error;
+        // Another refresh may have written in between, in either order: what Redis says is
+        // shown may not be what Slack shows. Forgotten, and written again without comparing.
+        await this.redis.hdel(this.keys.posted(ghsaId), 'shown-summary', 'topic');
+        this.log.warn({ ghsaId }, 'refresh outlasted its claim: writing it again');
+        if (tries >= REFRESH_TRIES)
+          throw new Error(`refreshing the channel of ${ghsaId} kept outlasting its claim`, {
+            cause: error,
+          });
       }
-      if (kept) return;
-      this.log.warn({ ghsaId }, 'refresh outlasted its claim: writing it again');
-      if (++tries >= REFRESH_TRIES)
-        throw new Error(`refreshing the channel of ${ghsaId} kept outlasting its claim`);
-      force = true;
     }
+  }
+
+  /** One refresh, its claim held. */
+  private async refreshHeld(
+    ghsaId: string,
+    read: () => Promise<Report | undefined>,
+    now: () => Date,
+    force: boolean,
+  ): Promise<void> {
+    const report = await read();
+    if (!report?.channelId || (await this.isArchived(ghsaId))) return;
+    const at = now();
+    const summary = reportSummaryMessage(report, at);
+    await this.updatePosted(ghsaId, report.channelId, 'summary', summary, force);
+    await this.setTopic(ghsaId, report.channelId, reportChannelTopic(report, at), force);
   }
 
   /** Sets the topic unless it is already `topic` (each change shows in the channel). */
@@ -412,37 +403,26 @@ export class ReportChannels {
    * it (Slack's `already_archived` counts as done, not as archived by this call).
    */
   async archive(ghsaId: string, channelId: string): Promise<boolean> {
-    const postedKey = this.keys.posted(ghsaId);
-    const claim = this.keys.claim(ghsaId, ARCHIVED);
-    for (let wait = 0; ; wait++) {
-      const token = randomUUID();
-      const [state] = (await CLAIM.run(
-        this.redis,
-        [postedKey, claim],
-        [ARCHIVED, token, CLAIM_LEASE_MS, RECOVERED],
-      )) as [number, string];
-      if (state === 1) return false;
-      if (state === 3) {
+    if (await this.isArchived(ghsaId)) return false;
+    return withLease(
+      this.redis,
+      this.keys.claim(ghsaId, ARCHIVED),
+      async () => {
+        if (await this.isArchived(ghsaId)) return false; // the try before this one's
         let archived = true;
         try {
           await this.slack.conversations.archive({ channel: channelId });
         } catch (error) {
-          if (slackErrorCode(error) !== 'already_archived') {
-            await RELEASE.run(this.redis, [claim], [token]);
-            throw error;
-          }
+          if (slackErrorCode(error) !== 'already_archived') throw error;
           archived = false;
         }
         // Before it is remembered: the audit checks that archived report channels stay so.
         await this.redis.sadd(this.keys.archivedChannels(), ghsaId);
-        await REMEMBER.run(this.redis, [postedKey, claim], [ARCHIVED, '1', '', '', token]);
+        await this.redis.hset(this.keys.posted(ghsaId), ARCHIVED, '1');
         return archived;
-      }
-      // Another process is archiving it right now: wait for its answer.
-      if (wait >= CLAIM_WAITS)
-        throw new Error(`another process is still archiving the channel of ${ghsaId}`);
-      await new Promise((r) => setTimeout(r, CLAIM_POLL_MS));
-    }
+      },
+      LEASE,
+    );
   }
 
   /** Whether vulnbot archived the report's channel. */

@@ -67,7 +67,7 @@ export async function openReportChannel(ghsaId: string, deps: ChannelFlowDeps): 
   // command; another replica's drain, which refreshed before the summary was there) shows, and
   // is never replaced by the older state. A summary an earlier try posted, found again after a
   // crash, is rewritten by it too (postOnce remembers no rendering for it).
-  await channels.refresh(ghsaId, () => store.get(ghsaId), deps.now);
+  await channels.refresh(ghsaId, () => store.latest(report), deps.now);
   if (summary.fresh) {
     await store.appendTimeline(ghsaId, {
       type: 'summary-posted',
