@@ -153,7 +153,9 @@ async function reportWithNoteAndPendingDecision(h: Harness): Promise<StandInChan
   const channel = await deliverReport(h);
   await vuln(h, 'UMAINT1', channel, `note ${NOTE}`);
   await eventually(() => postedWithKey(channel, 'note-'), 5_000, 'the note in the channel');
-  h.slack.fail('chat.postMessage', { error: 'internal_error' }, 2);
+  // Slack refuses every post until the test says otherwise (`recover`): however many drains
+  // try the notice (inline, the retry job, a reconcile sweep), it stays owed.
+  h.slack.fail('chat.postMessage', { error: 'internal_error' }, 1_000);
   await vuln(h, 'USECMGR1', channel, `triage accept ${REASON}`);
   await eventually(
     async () =>
@@ -205,6 +207,7 @@ describe('report text is encrypted at rest (issue 8, part 1)', () => {
     const pending = await h.store.outbox(GHSA);
     expect(JSON.stringify(pending)).toContain(REASON);
     // Once Slack answers again, the waiting notice is posted, with its reason.
+    h.slack.recover('chat.postMessage');
     await eventually(
       () => postedWithKey(channel, 'triage-accept-')?.text.includes(REASON),
       10_000,
@@ -316,6 +319,7 @@ describe('report text is encrypted at rest (issue 8, part 1)', () => {
     await h.bot.close();
     h.bot = { port: h.bot.port, close: async () => undefined }; // down: restart() starts one
     expect(postedWithKey(channel, 'triage-accept-')).toBeUndefined();
+    h.slack.recover('chat.postMessage');
 
     const keys = new Keys(h.namespace);
     const oldKey = h.config.env.VULNBOT_DATA_KEY ?? '';

@@ -178,6 +178,12 @@ export class SlackStandIn {
     for (let i = 0; i < times; i++) this.faults.push({ method, fault });
   }
 
+  /** The faults `fail` left for `method` are dropped: its next call succeeds. */
+  recover(method: string): void {
+    for (let i = this.faults.length - 1; i >= 0; i--)
+      if (this.faults[i]?.method === method) this.faults.splice(i, 1);
+  }
+
   /** Slack takes `ms` to answer each call of `method` (its effect too comes at the end). */
   slow(method: string, ms: number): void {
     this.latency.set(method, ms);
